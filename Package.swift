@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Tripline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tripline", targets: ["tripline"]),
+        .library(name: "TriplinePipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Events: compact field storage, the JSON byte scanner, field catalog, normalizers.
+        .target(name: "ECS"),
+        // The EQL language: lexer, parser, verifier, compiled evaluators, sequence matcher.
+        .target(name: "EQL", dependencies: [
+            "ECS",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        // Elastic detection-rules TOML files, rule metadata, alert documents.
+        .target(name: "Detection", dependencies: [
+            "ECS", "EQL",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Stages, the runner, partitioner, shards, sources and sinks that need no broker.
+        .target(name: "Pipeline", dependencies: [
+            "ECS", "EQL", "Detection",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The user's pipeline declarations, compiled into the CLI's registry.
+        .target(name: "Pipelines", dependencies: ["Pipeline"], path: "Pipelines"),
+        .executableTarget(name: "tripline", dependencies: [
+            "Pipeline", "Pipelines", "Detection", "EQL", "ECS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "ECSTests", dependencies: ["ECS"]),
+        .testTarget(name: "EQLTests", dependencies: ["EQL", "ECS"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Pipelines", "Detection", "ECS"]),
+        .testTarget(name: "TriplineCLITests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

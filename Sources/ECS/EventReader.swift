@@ -1,0 +1,513 @@
+/// Why a record could not be read as an event.
+public struct EventReadError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// Byte offset in the record where reading stopped.
+    public let offset: Int
+    /// What was wrong, phrased for the person who produced the record.
+    public let reason: String
+
+    /// Creates an error at `offset`.
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+
+    /// The 1-based column of the error (counting bytes, as JSON lines are mostly ASCII).
+    public var column: Int { offset + 1 }
+
+    public var description: String { "column \(column): \(reason)" }
+}
+
+/// Decodes JSON documents straight from bytes into compact ``Event``s.
+///
+/// One pass over the bytes validates the whole document strictly (RFC 8259: a malformed record is
+/// rejected with the offset of the first error, never misread) and keeps the values of the paths in
+/// its ``FieldCatalog`` only. Nested objects (`{"process": {"name": …}}`), dotted keys
+/// (`{"process.name": …}`) and mixes of both give the same paths; arrays become multi-valued fields,
+/// and arrays of objects are flattened as Elasticsearch does. Strings without escapes are not
+/// copied: the event refers to them inside its original bytes.
+///
+/// A reader owns scratch buffers, so each thread uses its own (it is a cheap value to copy).
+public struct EventReader: Sendable {
+    /// The paths whose values events keep.
+    public let catalog: FieldCatalog
+    /// Fields consulted in order for the event time; the first one present wins.
+    public let timestampFields: [FieldID]
+    private var path: [UInt8] = []
+    private var slots: [FieldSlot] = []
+    private var unescaped: [UInt8] = []
+
+    /// The deepest nesting accepted, so hostile input cannot exhaust the stack.
+    public static let maximumDepth = 64
+
+    /// Creates a reader keeping the fields of `catalog`, taking event time from the first of
+    /// `timestampPaths` present in a document (paths must be registered in the catalog).
+    public init(catalog: FieldCatalog, timestampPaths: [String] = ["@timestamp"]) {
+        self.catalog = catalog
+        self.timestampFields = timestampPaths.compactMap { catalog.id(of: $0) }
+        path.reserveCapacity(256)
+        slots.reserveCapacity(64)
+    }
+
+    /// Reads one record.
+    public mutating func read(_ record: RawRecord) throws(EventReadError) -> Event {
+        try read(bytes: record.bytes, origin: record.origin)
+    }
+
+    /// Reads one JSON document given as bytes.
+    public mutating func read(bytes: [UInt8], origin: RecordOrigin) throws(EventReadError) -> Event {
+        path.removeAll(keepingCapacity: true)
+        slots.removeAll(keepingCapacity: true)
+        unescaped.removeAll(keepingCapacity: true)
+        let documentLength = bytes.count
+        let result: Result<Void, EventReadError> = bytes.withUnsafeBufferPointer { input in
+            var scanner = Scanner(input: input, catalog: catalog, documentLength: documentLength)
+            do throws(EventReadError) {
+                try scanner.readDocument(path: &path, slots: &slots, unescaped: &unescaped)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        if case .failure(let error) = result { throw error }
+        Self.sortByField(&slots)
+        var storage = bytes
+        if !unescaped.isEmpty { storage.append(contentsOf: unescaped) }
+        var event = Event(storage: storage, documentLength: documentLength, slots: slots,
+                          timestamp: Int64.min, origin: origin)
+        event.timestamp = Self.eventTime(of: event, fields: timestampFields)
+        return event
+    }
+
+    /// The time of `event` from the first present of `fields`: an ISO 8601 string or epoch milliseconds.
+    public static func eventTime(of event: Event, fields: [FieldID]) -> Int64 {
+        for field in fields {
+            let range = event.slotRange(of: field)
+            guard let index = range.first else { continue }
+            let slot = event.slots[index]
+            switch slot.kind {
+            case .string:
+                if let nanos = event.withBytes(of: slot.stringBytes, Timestamp.parseISO8601) { return nanos }
+            case .integer:
+                return slot.integerValue &* 1_000_000
+            case .double:
+                return Int64(slot.doubleValue * 1_000_000)
+            default:
+                continue
+            }
+        }
+        return Int64.min
+    }
+
+    /// Stable insertion sort: slots arrive nearly grouped, and array elements must keep their order.
+    private static func sortByField(_ slots: inout [FieldSlot]) {
+        guard slots.count > 1 else { return }
+        slots.withUnsafeMutableBufferPointer { buffer in
+            for i in 1 ..< buffer.count {
+                let current = buffer[i]
+                var j = i
+                while j > 0, buffer[j &- 1].field.index > current.field.index {
+                    buffer[j] = buffer[j &- 1]
+                    j &-= 1
+                }
+                buffer[j] = current
+            }
+        }
+    }
+}
+
+/// The byte-level JSON walker behind ``EventReader``.
+private struct Scanner {
+    let input: UnsafeBufferPointer<UInt8>
+    let catalog: FieldCatalog
+    let documentLength: Int
+    var position = 0
+
+    init(input: UnsafeBufferPointer<UInt8>, catalog: FieldCatalog, documentLength: Int) {
+        self.input = input
+        self.catalog = catalog
+        self.documentLength = documentLength
+    }
+
+    /// What the current path means to the catalog.
+    struct PathRole {
+        var field: FieldID?
+        var isPrefix: Bool
+        static let ignored = PathRole(field: nil, isPrefix: false)
+        var isWanted: Bool { field != nil || isPrefix }
+    }
+
+    mutating func readDocument(path: inout [UInt8], slots: inout [FieldSlot], unescaped: inout [UInt8]) throws(EventReadError) {
+        skipWhitespace()
+        guard position < input.count else { throw fail("empty record: expected a JSON object") }
+        guard input[position] == UInt8(ascii: "{") else { throw fail("expected a JSON object ('{')") }
+        try readObject(path: &path, slots: &slots, unescaped: &unescaped, depth: 1)
+        skipWhitespace()
+        guard position == input.count else { throw fail("unexpected data after the JSON object") }
+    }
+
+    func fail(_ reason: String) -> EventReadError { EventReadError(offset: position, reason: reason) }
+
+    @inline(__always) mutating func skipWhitespace() {
+        while position < input.count {
+            switch input[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position &+= 1
+            default: return
+            }
+        }
+    }
+
+    func role(of path: [UInt8]) -> PathRole {
+        path.withUnsafeBufferPointer { bytes in
+            PathRole(field: catalog.id(ofPath: bytes), isPrefix: catalog.isPrefix(bytes))
+        }
+    }
+
+    /// Reads `{...}` at `position`, whose members extend `path`.
+    mutating func readObject(path: inout [UInt8], slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
+        guard depth <= EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
+        position &+= 1 // '{'
+        skipWhitespace()
+        if position < input.count, input[position] == UInt8(ascii: "}") { position &+= 1; return }
+        let base = path.count
+        while true {
+            skipWhitespace()
+            guard position < input.count, input[position] == UInt8(ascii: "\"") else {
+                throw fail("expected a member name in double quotes")
+            }
+            if base > 0 { path.append(UInt8(ascii: ".")) }
+            try appendKey(to: &path)
+            skipWhitespace()
+            guard position < input.count, input[position] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
+            position &+= 1
+            skipWhitespace()
+            let memberRole = role(of: path)
+            try readValue(role: memberRole, path: &path, slots: &slots, unescaped: &unescaped, depth: depth)
+            path.removeSubrange(base...)
+            skipWhitespace()
+            guard position < input.count else { throw fail("unterminated object: expected ',' or '}'") }
+            let byte = input[position]
+            position &+= 1
+            if byte == UInt8(ascii: "}") { return }
+            guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or '}' in object") }
+        }
+    }
+
+    /// Reads any value at `position`, recording scalars when `role.field` is set.
+    mutating func readValue(role: PathRole, path: inout [UInt8], slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
+        guard position < input.count else { throw fail("expected a value") }
+        switch input[position] {
+        case UInt8(ascii: "{"):
+            if role.isPrefix {
+                try readObject(path: &path, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
+            } else {
+                try skipObject(depth: depth &+ 1)
+            }
+        case UInt8(ascii: "["):
+            guard role.isWanted else { try skipArray(depth: depth &+ 1); return }
+            guard depth < EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
+            position &+= 1
+            skipWhitespace()
+            if position < input.count, input[position] == UInt8(ascii: "]") { position &+= 1; return }
+            while true {
+                skipWhitespace()
+                try readValue(role: role, path: &path, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
+                skipWhitespace()
+                guard position < input.count else { throw fail("unterminated array: expected ',' or ']'") }
+                let byte = input[position]
+                position &+= 1
+                if byte == UInt8(ascii: "]") { return }
+                guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or ']' in array") }
+            }
+        case UInt8(ascii: "\""):
+            if let field = role.field {
+                let range = try readString(unescaped: &unescaped)
+                slots.append(.string(field, range))
+            } else {
+                try skipString()
+            }
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            if let field = role.field { slots.append(.bool(field, true)) }
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            if let field = role.field { slots.append(.bool(field, false)) }
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            if let field = role.field { slots.append(.null(field)) }
+        case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
+            let slot = try readNumber(field: role.field ?? FieldID(-1))
+            if role.field != nil { slots.append(slot) }
+        default:
+            throw fail("expected a value (object, array, string, number, true, false or null)")
+        }
+    }
+
+    mutating func expectLiteral(_ literal: StaticString) throws(EventReadError) {
+        let count = literal.utf8CodeUnitCount
+        guard position &+ count <= input.count else { throw fail("invalid literal: expected '\(literal)'") }
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: count)
+        for i in 0 ..< count where input[position &+ i] != expected[i] {
+            throw fail("invalid literal: expected '\(literal)'")
+        }
+        position &+= count
+    }
+
+    /// Validates any value at `position` without recording anything.
+    mutating func skipValue(depth: Int) throws(EventReadError) {
+        guard position < input.count else { throw fail("expected a value") }
+        switch input[position] {
+        case UInt8(ascii: "{"): try skipObject(depth: depth &+ 1)
+        case UInt8(ascii: "["): try skipArray(depth: depth &+ 1)
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"): _ = try readNumber(field: FieldID(-1))
+        default: throw fail("expected a value (object, array, string, number, true, false or null)")
+        }
+    }
+
+    /// Validates an object whose members nobody reads.
+    mutating func skipObject(depth: Int) throws(EventReadError) {
+        guard depth <= EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
+        position &+= 1
+        skipWhitespace()
+        if position < input.count, input[position] == UInt8(ascii: "}") { position &+= 1; return }
+        while true {
+            skipWhitespace()
+            guard position < input.count, input[position] == UInt8(ascii: "\"") else {
+                throw fail("expected a member name in double quotes")
+            }
+            try skipString()
+            skipWhitespace()
+            guard position < input.count, input[position] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
+            position &+= 1
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard position < input.count else { throw fail("unterminated object: expected ',' or '}'") }
+            let byte = input[position]
+            position &+= 1
+            if byte == UInt8(ascii: "}") { return }
+            guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or '}' in object") }
+        }
+    }
+
+    /// Validates an array whose elements nobody reads.
+    mutating func skipArray(depth: Int) throws(EventReadError) {
+        guard depth <= EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
+        position &+= 1
+        skipWhitespace()
+        if position < input.count, input[position] == UInt8(ascii: "]") { position &+= 1; return }
+        while true {
+            skipWhitespace()
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard position < input.count else { throw fail("unterminated array: expected ',' or ']'") }
+            let byte = input[position]
+            position &+= 1
+            if byte == UInt8(ascii: "]") { return }
+            guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or ']' in array") }
+        }
+    }
+
+    /// Appends the unescaped member name at `position` to `path`.
+    mutating func appendKey(to path: inout [UInt8]) throws(EventReadError) {
+        position &+= 1
+        let start = position
+        while position < input.count {
+            let byte = input[position]
+            if byte == UInt8(ascii: "\"") {
+                path.append(contentsOf: UnsafeBufferPointer(rebasing: input[start ..< position]))
+                position &+= 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 {
+                position = start &- 1
+                var decoded: [UInt8] = []
+                try decodeEscapedString(into: &decoded)
+                path.append(contentsOf: decoded)
+                return
+            }
+            position &+= 1
+        }
+        throw fail("unterminated string")
+    }
+
+    /// Reads the string at `position`; escaped strings are decoded into `unescaped`.
+    mutating func readString(unescaped: inout [UInt8]) throws(EventReadError) -> ByteRange {
+        let quote = position
+        position &+= 1
+        let start = position
+        while position < input.count {
+            let byte = input[position]
+            if byte == UInt8(ascii: "\"") {
+                position &+= 1
+                return ByteRange(start: Int32(start), count: Int32(position &- 1 &- start))
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            position &+= 1
+        }
+        position = quote
+        let offset = documentLength &+ unescaped.count
+        try decodeEscapedString(into: &unescaped)
+        return ByteRange(start: Int32(offset), count: Int32(documentLength &+ unescaped.count &- offset))
+    }
+
+    /// Validates the string at `position` without keeping it.
+    mutating func skipString() throws(EventReadError) {
+        position &+= 1
+        while position < input.count {
+            let byte = input[position]
+            if byte == UInt8(ascii: "\"") { position &+= 1; return }
+            if byte < 0x20 { throw fail("control character in string (must be escaped)") }
+            if byte == UInt8(ascii: "\\") {
+                position &+= 1
+                guard position < input.count else { break }
+                switch input[position] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position &+= 1
+                case UInt8(ascii: "u"):
+                    _ = try readHex4(at: position &+ 1)
+                    position &+= 5
+                default:
+                    throw fail("invalid escape sequence in string")
+                }
+                continue
+            }
+            position &+= 1
+        }
+        throw fail("unterminated string")
+    }
+
+    /// Decodes the string starting at the quote at `position`, appending its UTF-8 bytes to `output`.
+    mutating func decodeEscapedString(into output: inout [UInt8]) throws(EventReadError) {
+        position &+= 1
+        while position < input.count {
+            let byte = input[position]
+            if byte == UInt8(ascii: "\"") { position &+= 1; return }
+            if byte < 0x20 { throw fail("control character in string (must be escaped)") }
+            guard byte == UInt8(ascii: "\\") else { output.append(byte); position &+= 1; continue }
+            position &+= 1
+            guard position < input.count else { break }
+            let escape = input[position]
+            position &+= 1
+            switch escape {
+            case UInt8(ascii: "\""): output.append(0x22)
+            case UInt8(ascii: "\\"): output.append(0x5C)
+            case UInt8(ascii: "/"): output.append(0x2F)
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try readHex4(at: position)
+                position &+= 4
+                if (0xD800 ..< 0xDC00).contains(scalar) {
+                    // A high surrogate must be followed by an escaped low surrogate.
+                    guard position &+ 6 <= input.count, input[position] == UInt8(ascii: "\\"),
+                          input[position &+ 1] == UInt8(ascii: "u") else { throw fail("unpaired UTF-16 surrogate in \\u escape") }
+                    let low = try readHex4(at: position &+ 2)
+                    guard (0xDC00 ..< 0xE000).contains(low) else { throw fail("unpaired UTF-16 surrogate in \\u escape") }
+                    position &+= 6
+                    scalar = 0x10000 &+ ((scalar &- 0xD800) << 10) &+ (low &- 0xDC00)
+                } else if (0xDC00 ..< 0xE000).contains(scalar) {
+                    throw fail("unpaired UTF-16 surrogate in \\u escape")
+                }
+                appendUTF8(scalar, to: &output)
+            default:
+                position &-= 1
+                throw fail("invalid escape sequence in string")
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    func readHex4(at offset: Int) throws(EventReadError) -> UInt32 {
+        guard offset &+ 4 <= input.count else { throw EventReadError(offset: offset, reason: "truncated \\u escape") }
+        var value: UInt32 = 0
+        for i in 0 ..< 4 {
+            let byte = input[offset &+ i]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit = UInt32(byte &- UInt8(ascii: "0"))
+            case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = UInt32(byte &- UInt8(ascii: "a") &+ 10)
+            case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = UInt32(byte &- UInt8(ascii: "A") &+ 10)
+            default: throw EventReadError(offset: offset &+ i, reason: "invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+        }
+        return value
+    }
+
+    func appendUTF8(_ scalar: UInt32, to output: inout [UInt8]) {
+        switch scalar {
+        case 0 ..< 0x80:
+            output.append(UInt8(scalar))
+        case 0x80 ..< 0x800:
+            output.append(UInt8(0xC0 | scalar >> 6))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        case 0x800 ..< 0x10000:
+            output.append(UInt8(0xE0 | scalar >> 12))
+            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            output.append(UInt8(0xF0 | scalar >> 18))
+            output.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+
+    /// Reads a JSON number with RFC 8259's grammar.
+    mutating func readNumber(field: FieldID) throws(EventReadError) -> FieldSlot {
+        let start = position
+        if input[position] == UInt8(ascii: "-") { position &+= 1 }
+        guard position < input.count, isDigit(input[position]) else { throw fail("invalid number: expected a digit") }
+        if input[position] == UInt8(ascii: "0") {
+            position &+= 1
+            if position < input.count, isDigit(input[position]) { throw fail("invalid number: leading zero") }
+        } else {
+            while position < input.count, isDigit(input[position]) { position &+= 1 }
+        }
+        var isInteger = true
+        if position < input.count, input[position] == UInt8(ascii: ".") {
+            isInteger = false
+            position &+= 1
+            guard position < input.count, isDigit(input[position]) else { throw fail("invalid number: expected a digit after '.'") }
+            while position < input.count, isDigit(input[position]) { position &+= 1 }
+        }
+        if position < input.count, input[position] | 0x20 == UInt8(ascii: "e") {
+            isInteger = false
+            position &+= 1
+            if position < input.count, input[position] == UInt8(ascii: "+") || input[position] == UInt8(ascii: "-") { position &+= 1 }
+            guard position < input.count, isDigit(input[position]) else { throw fail("invalid number: expected a digit in exponent") }
+            while position < input.count, isDigit(input[position]) { position &+= 1 }
+        }
+        guard field.index >= 0 else { return .null(field) }
+        let text = UnsafeBufferPointer(rebasing: input[start ..< position])
+        if isInteger, let value = Self.parseInteger(text) { return .integer(field, value) }
+        let string = String(decoding: text, as: UTF8.self)
+        return .double(field, Double(string) ?? .nan)
+    }
+
+    @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    static func parseInteger(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var negative = false
+        var index = 0
+        if text[0] == UInt8(ascii: "-") { negative = true; index = 1 }
+        var value: Int64 = 0
+        while index < text.count {
+            let digit = Int64(text[index] &- UInt8(ascii: "0"))
+            let (multiplied, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (added, overflow2) = negative ? multiplied.subtractingReportingOverflow(digit) : multiplied.addingReportingOverflow(digit)
+            if overflow1 || overflow2 { return nil }
+            value = added
+            index &+= 1
+        }
+        return value
+    }
+}

@@ -1,0 +1,31 @@
+/// Where a raw record came from, so errors and dead letters can point at it.
+public enum RecordOrigin: Hashable, Sendable, CustomStringConvertible {
+    /// A line of a file (or `-` for standard input), counted from 1.
+    case line(source: String, number: Int)
+    /// A Kafka message.
+    case kafka(topic: String, partition: Int32, offset: Int64)
+    /// Built in memory (tests, generators).
+    case memory(index: Int)
+
+    public var description: String {
+        switch self {
+        case .line(let source, let number): "\(source == "-" ? "<stdin>" : source):\(number)"
+        case .kafka(let topic, let partition, let offset): "\(topic)[\(partition)]@\(offset)"
+        case .memory(let index): "record \(index)"
+        }
+    }
+}
+
+/// One undecoded input record (a JSON document) and where it came from.
+public struct RawRecord: Sendable {
+    /// The record's bytes, without the line terminator.
+    public var bytes: [UInt8]
+    /// Where the bytes came from.
+    public var origin: RecordOrigin
+
+    /// Creates a record.
+    public init(bytes: [UInt8], origin: RecordOrigin) {
+        self.bytes = bytes
+        self.origin = origin
+    }
+}
