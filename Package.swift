@@ -28,14 +28,21 @@ let package = Package(
             "ECS", "EQL",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // Stages, the runner, partitioner, shards, sources and sinks that need no broker.
         .target(name: "Pipeline", dependencies: [
             "ECS", "EQL", "Detection",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // librdkafka's C API (apt: librdkafka-dev), and the safe Kafka client and pipeline stages over it.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(name: "Kafka", dependencies: [
+            "CRdKafka", "Pipeline", "Detection", "ECS",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The user's pipeline declarations, compiled into the CLI's registry.
-        .target(name: "Pipelines", dependencies: ["Pipeline"], path: "Pipelines"),
+        .target(name: "Pipelines", dependencies: ["Pipeline", "ECS"], path: "Pipelines"),
         .executableTarget(name: "tripline", dependencies: [
             "Pipeline", "Pipelines", "Detection", "EQL", "ECS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -45,6 +52,7 @@ let package = Package(
         .testTarget(name: "EQLTests", dependencies: ["EQL", "ECS"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Pipelines", "Detection", "ECS"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS"]),
         .testTarget(name: "TriplineCLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v6]

@@ -32,3 +32,53 @@ public enum JSONText {
         }
     }
 }
+
+/// A JSON value built in memory: what enrichers attach to alerts (never used on the event hot path).
+public indirect enum JSONValue: Sendable, Hashable {
+    case scalar(FieldValue)
+    case array([JSONValue])
+    case object([JSONMember])
+
+    /// A JSON string.
+    public static func string(_ value: String) -> JSONValue { .scalar(.string(value)) }
+    /// A JSON integer.
+    public static func integer(_ value: Int) -> JSONValue { .scalar(.integer(Int64(value))) }
+
+    /// Appends the value's JSON text to `output`.
+    public func append(to output: inout [UInt8]) {
+        switch self {
+        case .scalar(let value):
+            JSONText.appendValue(value, to: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                element.append(to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.appendString(member.key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                member.value.append(to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+/// One member of a JSON object, in order.
+public struct JSONMember: Sendable, Hashable {
+    /// The member name.
+    public var key: String
+    /// The member value.
+    public var value: JSONValue
+
+    /// Creates a member.
+    public init(_ key: String, _ value: JSONValue) {
+        self.key = key
+        self.value = value
+    }
+}

@@ -1,0 +1,52 @@
+import ECS
+
+/// One alert, as Elastic Security would index it: a rule, the event(s) that tripped it, and the
+/// fields enrichers added.
+///
+/// A single-event rule raises one ``Kind/single`` alert. A sequence raises one ``Kind/sequence``
+/// shell alert holding the fields common to its events (the join keys) plus one
+/// ``Kind/buildingBlock(index:)`` alert per matched event; all of them share ``groupID``.
+public struct Alert: Sendable {
+    /// What part of a detection this alert is.
+    public enum Kind: Sendable, Hashable {
+        /// The alert of a single-event rule.
+        case single
+        /// The shell alert of a sequence.
+        case sequence
+        /// The alert for the event at `index` in a sequence (`kibana.alert.group.index`).
+        case buildingBlock(index: Int)
+    }
+
+    /// The rule that fired.
+    public let rule: Rule
+    /// What part of a detection this is.
+    public let kind: Kind
+    /// Deterministic id: SHA-256 over the rule id and the identities of the source events, so a
+    /// replay raises the same id and downstream can de-duplicate.
+    public let uuid: String
+    /// Shared by a sequence's shell and building-block alerts.
+    public let groupID: String?
+    /// The source event (single and building-block alerts).
+    public let event: Event?
+    /// Fields written at the top of the document instead of a source event (a sequence's join keys).
+    public let commonFields: [JSONMember]
+    /// Event time of the (first) source event, in nanoseconds since the epoch.
+    public let originalTime: Int64
+    /// The host the alert is about (the Kafka message key), when known.
+    public let hostID: String?
+    /// Fields added by enrichers, written as dotted keys.
+    public var enrichment: [JSONMember] = []
+
+    /// Creates an alert; ``AlertFactory`` is the usual way.
+    public init(rule: Rule, kind: Kind, uuid: String, groupID: String?, event: Event?,
+                commonFields: [JSONMember], originalTime: Int64, hostID: String?) {
+        self.rule = rule
+        self.kind = kind
+        self.uuid = uuid
+        self.groupID = groupID
+        self.event = event
+        self.commonFields = commonFields
+        self.originalTime = originalTime
+        self.hostID = hostID
+    }
+}

@@ -1,0 +1,79 @@
+import Crypto
+import ECS
+
+/// Turns rule matches into alerts with deterministic ids.
+///
+/// An event's identity is its `event.id` when it has one (Elastic Endpoint always does), otherwise
+/// the SHA-256 of its original bytes; an alert's id is the SHA-256 of the rule id and its events'
+/// identities, so the same events and rule give the same `kibana.alert.uuid` on every replay, whether
+/// they came from a file or from Kafka.
+public struct AlertFactory: Sendable {
+    let eventIDField: FieldID?
+    let hostIDField: FieldID?
+
+    /// Creates a factory reading `event.id` and `host.id` through `catalog`.
+    public init(catalog: FieldCatalog) {
+        eventIDField = catalog.id(of: "event.id")
+        hostIDField = catalog.id(of: "host.id")
+    }
+
+    /// The paths a factory reads; register them before building the catalog.
+    public static let requiredFields = ["event.id", "host.id", "@timestamp"]
+
+    /// The alert for a single-event rule.
+    public func single(rule: Rule, event: Event) -> Alert {
+        let uuid = Self.digest([rule.ruleID, identity(of: event)])
+        return Alert(rule: rule, kind: .single, uuid: uuid, groupID: nil, event: event, commonFields: [],
+                     originalTime: event.timestamp, hostID: hostID(of: event))
+    }
+
+    /// The shell alert and one building-block alert per event of a completed sequence.
+    /// `joinFields` are the `by` paths and `joinValues` their values, in order.
+    public func sequence(rule: Rule, events: [Event], joinFields: [String], joinValues: [FieldValue]) -> [Alert] {
+        let identities = events.map(identity(of:))
+        let shellID = Self.digest([rule.ruleID] + identities)
+        let groupID = Self.digest(["group", rule.ruleID] + identities)
+        let host = events.first.flatMap(hostID(of:))
+        let common = zip(joinFields, joinValues).map { JSONMember($0, .scalar($1)) }
+        let originalTime = events.first?.timestamp ?? Int64.min
+        var alerts = [Alert(rule: rule, kind: .sequence, uuid: shellID, groupID: groupID, event: nil,
+                            commonFields: common, originalTime: originalTime, hostID: host)]
+        for (index, event) in events.enumerated() {
+            let uuid = Self.digest([shellID, String(index), identities[index]])
+            alerts.append(Alert(rule: rule, kind: .buildingBlock(index: index), uuid: uuid, groupID: groupID,
+                                event: event, commonFields: [], originalTime: event.timestamp,
+                                hostID: hostID(of: event) ?? host))
+        }
+        return alerts
+    }
+
+    func identity(of event: Event) -> String {
+        if let eventIDField, let id = event.string(eventIDField) { return "event.id:" + id }
+        let digest = SHA256.hash(data: event.storage[0 ..< event.documentLength])
+        return "sha256:" + Self.hex(digest)
+    }
+
+    func hostID(of event: Event) -> String? {
+        hostIDField.flatMap { event.string($0) }
+    }
+
+    static func digest(_ parts: [String]) -> String {
+        var hasher = SHA256()
+        for part in parts {
+            hasher.update(data: Array(part.utf8))
+            hasher.update(data: [0])
+        }
+        return hex(hasher.finalize())
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,182 @@
+import ECS
+import EQL
+import HeapModule
+
+/// Counters a ``RuleEvaluator`` keeps; the pipeline turns them into metrics.
+public struct EvaluatorStatistics: Sendable {
+    /// Events evaluated.
+    public var events = 0
+    /// Events that reached a sequence rule after its time had already been released (later than
+    /// the allowed lateness); single-event rules still saw them.
+    public var lateEvents = 0
+    /// Events without a usable timestamp, which sequence rules cannot order.
+    public var untimedEvents = 0
+    /// Alerts raised, per rule id.
+    public var alertsByRule: [String: Int] = [:]
+    /// Partial sequences alive now, over all sequence rules.
+    public var liveSequences = 0
+    /// Partial sequences evicted by the cap on live sequences.
+    public var evictions = 0
+}
+
+/// Evaluates a ``RuleSet`` on a stream of events: the per-shard detection engine.
+///
+/// Single-event rules fire as each event arrives. Sequence rules need events in event-time order:
+/// the evaluator holds them in a reorder buffer (a min-heap per distinct timestamp field) and
+/// releases an event once the newest event time seen is `allowedLateness` past it. Within that bound,
+/// out-of-order arrival gives exactly the alerts of sorted input; an event later than that is counted
+/// in ``EvaluatorStatistics/lateEvents`` and skipped by sequence rules.
+///
+/// One evaluator is owned by one thread; it takes no locks.
+public struct RuleEvaluator {
+    private let ruleSet: RuleSet
+    private let factory: AlertFactory
+    private let singleRules: [DetectionRule]
+    private var timelines: [Timeline]
+    private var arrivals: UInt64 = 0
+    /// How far behind the newest event time an event may arrive and still be ordered correctly.
+    public let allowedLateness: Int64
+    /// Running counters.
+    public private(set) var statistics = EvaluatorStatistics()
+
+    /// Creates an evaluator for `ruleSet`; `allowedLateness` is in nanoseconds (default 5 s).
+    public init(ruleSet: RuleSet, allowedLateness: Int64 = 5_000_000_000) {
+        self.ruleSet = ruleSet
+        self.factory = AlertFactory(catalog: ruleSet.catalog)
+        self.allowedLateness = allowedLateness
+        singleRules = ruleSet.rules.filter { !$0.query.isSequence }
+        var timelines: [Timeline] = []
+        for rule in ruleSet.rules where rule.query.isSequence {
+            if let index = timelines.firstIndex(where: { $0.timeFields == rule.timeFields }) {
+                timelines[index].add(rule)
+            } else {
+                var timeline = Timeline(timeFields: rule.timeFields)
+                timeline.add(rule)
+                timelines.append(timeline)
+            }
+        }
+        self.timelines = timelines
+    }
+
+    /// Evaluates `events` (in arrival order), appending the alerts they complete.
+    public mutating func process<Events: Collection<Event>>(_ events: Events, into alerts: inout [Alert]) {
+        for event in events {
+            statistics.events += 1
+            for rule in singleRules where rule.query.matches(event) {
+                alerts.append(factory.single(rule: rule.rule, event: event))
+                statistics.alertsByRule[rule.rule.ruleID, default: 0] += 1
+            }
+            guard !timelines.isEmpty else { continue }
+            arrivals &+= 1
+            for index in timelines.indices {
+                let outcome = timelines[index].accept(event, arrival: arrivals)
+                switch outcome {
+                case .buffered, .irrelevant: break
+                case .late: statistics.lateEvents += 1
+                case .untimed: statistics.untimedEvents += 1
+                }
+            }
+        }
+        for index in timelines.indices {
+            var matches: [(DetectionRule, SequenceMatch)] = []
+            let newest = timelines[index].newestTime
+            guard newest != Int64.min else { continue }
+            timelines[index].release(upTo: newest &- allowedLateness, into: &matches)
+            raise(matches, into: &alerts)
+        }
+        refreshSequenceStatistics()
+    }
+
+    /// End of input: releases every buffered event and completes what can complete.
+    public mutating func finish(into alerts: inout [Alert]) {
+        for index in timelines.indices {
+            var matches: [(DetectionRule, SequenceMatch)] = []
+            timelines[index].finish(into: &matches)
+            raise(matches, into: &alerts)
+        }
+        refreshSequenceStatistics()
+    }
+
+    private mutating func raise(_ matches: [(DetectionRule, SequenceMatch)], into alerts: inout [Alert]) {
+        for (rule, match) in matches {
+            alerts.append(contentsOf: factory.sequence(rule: rule.rule, events: match.events,
+                                                       joinFields: rule.joinPaths, joinValues: match.joinValues))
+            statistics.alertsByRule[rule.rule.ruleID, default: 0] += 1
+        }
+    }
+
+    private mutating func refreshSequenceStatistics() {
+        statistics.liveSequences = timelines.reduce(0) { $0 + $1.liveSequences }
+        statistics.evictions = timelines.reduce(0) { $0 + $1.evictions }
+    }
+}
+
+/// The sequence rules that share one timestamp field, and the reorder buffer feeding them.
+private struct Timeline {
+    enum Outcome { case buffered, irrelevant, late, untimed }
+
+    struct Pending: Comparable {
+        let ordinal: Ordinal
+        let event: Event
+        static func < (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal < rhs.ordinal }
+        static func == (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal == rhs.ordinal }
+    }
+
+    let timeFields: [FieldID]
+    var rules: [DetectionRule] = []
+    var matchers: [SequenceMatcher] = []
+    var buffer = Heap<Pending>()
+    /// The newest event time accepted so far.
+    var newestTime = Int64.min
+    /// Events up to this time have been handed to the matchers.
+    var releasedTime = Int64.min
+
+    init(timeFields: [FieldID]) { self.timeFields = timeFields }
+
+    mutating func add(_ rule: DetectionRule) {
+        rules.append(rule)
+        matchers.append(rule.query.makeMatcher())
+    }
+
+    var liveSequences: Int { matchers.reduce(0) { $0 + $1.liveSequences } }
+    var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
+
+    mutating func accept(_ event: Event, arrival: UInt64) -> Outcome {
+        guard rules.contains(where: { $0.query.isRelevant(event) }) else { return .irrelevant }
+        let time = EventReader.eventTime(of: event, fields: timeFields)
+        guard time != Int64.min else { return .untimed }
+        guard time >= releasedTime else { return .late }
+        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event))
+        if time > newestTime { newestTime = time }
+        return .buffered
+    }
+
+    mutating func release(upTo watermark: Int64, into matches: inout [(DetectionRule, SequenceMatch)]) {
+        guard watermark > releasedTime else { return }
+        var found: [SequenceMatch] = []
+        while let next = buffer.min, next.ordinal.timestamp <= watermark {
+            let pending = buffer.removeMin()
+            for index in matchers.indices {
+                found.removeAll(keepingCapacity: true)
+                matchers[index].process(pending.event, ordinal: pending.ordinal, into: &found)
+                for match in found { matches.append((rules[index], match)) }
+            }
+        }
+        releasedTime = watermark
+        for index in matchers.indices {
+            found.removeAll(keepingCapacity: true)
+            matchers[index].advance(to: watermark, into: &found)
+            for match in found { matches.append((rules[index], match)) }
+        }
+    }
+
+    mutating func finish(into matches: inout [(DetectionRule, SequenceMatch)]) {
+        release(upTo: Int64.max, into: &matches)
+        var found: [SequenceMatch] = []
+        for index in matchers.indices {
+            found.removeAll(keepingCapacity: true)
+            matchers[index].finish(into: &found)
+            for match in found { matches.append((rules[index], match)) }
+        }
+    }
+}

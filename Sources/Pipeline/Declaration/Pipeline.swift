@@ -1,0 +1,177 @@
+import Detection
+import ECS
+
+/// A detection pipeline declared in Swift: source → normalizer → partitioner → sharded rule
+/// evaluators → enrichers → sink, with a dead-letter destination for bad records.
+///
+/// ```swift
+/// let linuxEndpoint = Pipeline("linux-endpoint", summary: "Elastic Defend events to alerts") {
+///     ReadNDJSON(path: "-")
+///     Normalize(ElasticEndpointNormalizer())
+///     PartitionBy("host.id", shards: .automatic)
+///     Detect(rules: "Rules")
+///     Enrich(AssetInventory(csvPath: "Config/assets.csv"))
+///     WriteNDJSON(path: "-")
+/// }
+/// ```
+///
+/// Stages may come in any order in the declaration; each sets its part of the pipeline, and parts left
+/// out keep their defaults (standard input, Elastic Endpoint documents, `host.id` over one shard per
+/// core, `Rules/`, standard output, bad records reported on standard error). An operator swaps the ends
+/// without editing Swift: `tripline run --input`, `--output`, `--rules`, `--shards`.
+public struct Pipeline: Sendable {
+    /// The name `tripline run NAME` selects.
+    public let name: String
+    /// One line saying what the pipeline is for (shown by `tripline pipelines`).
+    public let summary: String
+    /// Where records come from.
+    public var source: SourceStage = .file(path: "-")
+    /// How records become ECS events.
+    public var normalizer: any EventNormalizer = ElasticEndpointNormalizer()
+    /// How events are spread over shards.
+    public var partitioning = Partitioning()
+    /// Which rules run, and how event time is handled.
+    public var detection = DetectionSettings()
+    /// Stages that add context to alerts, in order.
+    public var enrichers: [any AlertEnricher] = []
+    /// Where alerts go.
+    public var sink: SinkStage = .file(path: "-")
+    /// Where bad records go.
+    public var deadLetters: DeadLetterStage = .standardError
+
+    /// Declares a pipeline from its stages.
+    public init(_ name: String, summary: String = "", @PipelineBuilder stages: () -> [any PipelineStage]) {
+        self.name = name
+        self.summary = summary
+        for stage in stages() { stage.configure(&self) }
+    }
+}
+
+/// One stage of a pipeline declaration; it sets its part of the ``Pipeline``.
+public protocol PipelineStage: Sendable {
+    /// Applies this stage to the pipeline being declared.
+    func configure(_ pipeline: inout Pipeline)
+}
+
+/// Collects the stages written in a ``Pipeline`` declaration.
+@resultBuilder
+public enum PipelineBuilder {
+    public static func buildExpression(_ stage: any PipelineStage) -> [any PipelineStage] { [stage] }
+    public static func buildBlock(_ stages: [any PipelineStage]...) -> [any PipelineStage] { stages.flatMap { $0 } }
+    public static func buildOptional(_ stages: [any PipelineStage]?) -> [any PipelineStage] { stages ?? [] }
+    public static func buildEither(first stages: [any PipelineStage]) -> [any PipelineStage] { stages }
+    public static func buildEither(second stages: [any PipelineStage]) -> [any PipelineStage] { stages }
+    public static func buildArray(_ stages: [[any PipelineStage]]) -> [any PipelineStage] { stages.flatMap { $0 } }
+}
+
+/// How a pipeline obtains its source when it starts.
+public struct SourceStage: Sendable {
+    /// Shown in logs and `tripline pipelines`.
+    public let description: String
+    /// Builds the source (opening files or connecting to brokers) when the pipeline starts.
+    public let make: @Sendable () throws -> any RecordSource
+
+    /// A source built by `make`.
+    public init(description: String, make: @escaping @Sendable () throws -> any RecordSource) {
+        self.description = description
+        self.make = make
+    }
+
+    /// NDJSON from a file, or standard input for `-`.
+    public static func file(path: String) -> SourceStage {
+        SourceStage(description: path == "-" ? "stdin" : path) { FileSource(path: path) }
+    }
+}
+
+/// How a pipeline obtains its alert sink when it starts.
+public struct SinkStage: Sendable {
+    /// Shown in logs and `tripline pipelines`.
+    public let description: String
+    /// Builds the sink when the pipeline starts.
+    public let make: @Sendable () throws -> any AlertSink
+
+    /// A sink built by `make`.
+    public init(description: String, make: @escaping @Sendable () throws -> any AlertSink) {
+        self.description = description
+        self.make = make
+    }
+
+    /// NDJSON to a file, or standard output for `-`.
+    public static func file(path: String) -> SinkStage {
+        SinkStage(description: path == "-" ? "stdout" : path) { try FileAlertSink(path: path) }
+    }
+}
+
+/// Where records that cannot be read go.
+public struct DeadLetterStage: Sendable {
+    /// Shown in logs.
+    public let description: String
+    /// Builds the sink when the pipeline starts.
+    public let make: @Sendable () throws -> any DeadLetterSink
+
+    /// A dead-letter sink built by `make`.
+    public init(description: String, make: @escaping @Sendable () throws -> any DeadLetterSink) {
+        self.description = description
+        self.make = make
+    }
+
+    /// Each bad record reported on standard error (the first 20 in full, then counted).
+    public static let standardError = DeadLetterStage(description: "stderr") { StandardErrorDeadLetterSink() }
+
+    /// Bad records as NDJSON lines in a file.
+    public static func file(path: String) -> DeadLetterStage {
+        DeadLetterStage(description: path) { try FileDeadLetterSink(path: path) }
+    }
+}
+
+/// How events are spread over shards.
+public struct Partitioning: Sendable {
+    /// How many shards.
+    public enum ShardCount: Sendable, Hashable {
+        /// One per core.
+        case automatic
+        /// Exactly this many.
+        case count(Int)
+    }
+
+    /// The field whose value picks the shard (all events with one value meet in one shard, in order).
+    public var key: String = "host.id"
+    /// How many shards evaluate rules in parallel.
+    public var shards: ShardCount = .automatic
+
+    /// Creates partitioning settings.
+    public init(key: String = "host.id", shards: ShardCount = .automatic) {
+        self.key = key
+        self.shards = shards
+    }
+}
+
+/// Which rules a pipeline runs and how it treats event time.
+public struct DetectionSettings: Sendable {
+    /// A rule file, or a directory searched recursively for `*.toml`.
+    public var rulesPath: String = "Rules"
+    /// How late (in event time) an event may arrive and still be ordered correctly for sequences.
+    public var allowedLateness: Duration = .seconds(5)
+
+    /// Creates detection settings.
+    public init(rulesPath: String = "Rules", allowedLateness: Duration = .seconds(5)) {
+        self.rulesPath = rulesPath
+        self.allowedLateness = allowedLateness
+    }
+}
+
+/// A stage that adds context to alerts before they are written (asset owners, user details, …).
+///
+/// Enrichers run on the pipeline's output thread over whole batches; keep `enrich` free of blocking
+/// I/O (load lookup tables when the enricher is created).
+public protocol AlertEnricher: Sendable {
+    /// Event fields the enricher reads; they are kept when events are decoded.
+    var requiredFields: [String] { get }
+
+    /// Adds fields to the alerts of one batch.
+    func enrich(_ alerts: inout [Alert])
+}
+
+extension AlertEnricher {
+    public var requiredFields: [String] { [] }
+}

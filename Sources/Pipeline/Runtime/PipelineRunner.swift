@@ -1,0 +1,187 @@
+import Detection
+import ECS
+import Foundation
+import Logging
+
+/// Runs a ``Pipeline``: a source thread, one worker thread per shard, and an output thread.
+///
+/// Records travel in batches. For each source batch, worker *i* decodes the *i*-th slice of the
+/// batch and sorts its events into per-shard buckets by a stable hash of the partition key; after
+/// all workers have decoded (one barrier per batch), worker *i* evaluates bucket *i* of every slice,
+/// in slice order. So every event of one host meets the same shard in arrival order, decoding and
+/// detection both use every core, and no lock is taken per event. Queues between the stages are
+/// bounded: a slow sink blocks the workers, which block the source.
+///
+/// The output thread enriches and writes alerts and dead letters, flushes the sinks whenever it is
+/// idle, and then commits the newest source checkpoint whose batch and all earlier batches are
+/// complete.
+public final class PipelineRunner: Sendable {
+    /// The pipeline being run.
+    public let pipeline: Pipeline
+    /// Its compiled rules.
+    public let ruleSet: RuleSet
+    /// The number of shards.
+    public let shardCount: Int
+    private let logger: Logger
+
+    /// How many batches may wait between stages.
+    static let queueCapacity = 4
+
+    /// Prepares to run `pipeline` with `ruleSet` (which must have been loaded with
+    /// ``requiredFields(of:)`` as extra fields).
+    public init(pipeline: Pipeline, ruleSet: RuleSet, logger: Logger = Logger(label: "tripline.pipeline")) {
+        self.pipeline = pipeline
+        self.ruleSet = ruleSet
+        self.logger = logger
+        switch pipeline.partitioning.shards {
+        case .automatic: shardCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        case .count(let count): shardCount = max(1, count)
+        }
+    }
+
+    /// Event fields the pipeline itself reads (partition key, enrichers), to load rules with.
+    public static func requiredFields(of pipeline: Pipeline) -> [String] {
+        [pipeline.partitioning.key] + pipeline.enrichers.flatMap(\.requiredFields)
+    }
+
+    /// Loads the pipeline's rules and prepares a runner.
+    public static func prepare(_ pipeline: Pipeline, logger: Logger = Logger(label: "tripline.pipeline")) throws -> PipelineRunner {
+        let ruleSet = try RuleSet.load(from: pipeline.detection.rulesPath, extraFields: requiredFields(of: pipeline))
+        guard ruleSet.failures.isEmpty else { throw PipelineError.rulesFailed(ruleSet.failures) }
+        guard !ruleSet.rules.isEmpty else { throw PipelineError.noRules(path: pipeline.detection.rulesPath) }
+        return PipelineRunner(pipeline: pipeline, ruleSet: ruleSet, logger: logger)
+    }
+
+    /// Runs until the source ends or `stop` is set, then drains: every event read is evaluated,
+    /// sequences are completed at end of input, sinks are flushed and closed.
+    public func run(stop: StopSignal = StopSignal()) async throws -> RunReport {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { [self] in
+                do {
+                    continuation.resume(returning: try runBlocking(stop: stop))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "tripline-pipeline"
+            thread.start()
+        }
+    }
+
+    /// Runs on the calling thread (which becomes the output stage) until done.
+    public func runBlocking(stop: StopSignal = StopSignal()) throws -> RunReport {
+        let started = Date()
+        let source = try pipeline.source.make()
+        let sink = try pipeline.sink.make()
+        let deadLetterSink = try pipeline.deadLetters.make()
+        let failure = FirstError()
+        let workerQueues = (0 ..< shardCount).map { _ in BoundedQueue<BatchWork>(capacity: Self.queueCapacity) }
+        let results = BoundedQueue<WorkerResult>(capacity: Self.queueCapacity * shardCount)
+        let partitionField = ruleSet.catalog.id(of: pipeline.partitioning.key)
+        logger.info("pipeline \(pipeline.name): \(source.name) → \(ruleSet.rules.count) rules on \(shardCount) shards → \(sink.name)")
+
+        var workers: [Thread] = []
+        let finishedWorkers = CountdownLatch(count: shardCount + 1)
+        for shard in 0 ..< shardCount {
+            let worker = ShardWorker(shard: shard, shardCount: shardCount, ruleSet: ruleSet,
+                                     normalizer: pipeline.normalizer, partitionField: partitionField,
+                                     allowedLateness: pipeline.detection.allowedLateness)
+            let thread = Thread {
+                worker.run(input: workerQueues[shard], output: results)
+                finishedWorkers.arriveAndWait()
+            }
+            thread.name = "tripline-shard-\(shard)"
+            workers.append(thread)
+            thread.start()
+        }
+        let reader = Thread { [pipeline] in
+            var number = 0
+            do {
+                try source.run(stop: stop) { batch in
+                    guard failure.error == nil else { throw PipelineError.stopped }
+                    let work = BatchWork(number: number, records: batch.records, checkpoint: batch.checkpoint, slices: workerQueues.count)
+                    number += 1
+                    for queue in workerQueues { queue.push(work) }
+                }
+            } catch PipelineError.stopped {
+                // Another stage failed; its error is reported.
+            } catch {
+                failure.record(PipelineError.sourceFailed(name: "\(pipeline.source.description)", underlying: error))
+            }
+            for queue in workerQueues { queue.close() }
+        }
+        reader.name = "tripline-source"
+        reader.start()
+        // Close the results queue once every worker has drained and finished.
+        let closer = Thread {
+            finishedWorkers.arriveAndWait()
+            results.close()
+        }
+        closer.start()
+
+        var output = OutputStage(pipeline: pipeline, sink: sink, deadLetterSink: deadLetterSink, source: source,
+                                 shardCount: shardCount)
+        do {
+            try output.run(results: results)
+        } catch {
+            failure.record(error)
+            stop.stop()
+            // Unblock every stage; threads still mid-batch end with the process.
+            for queue in workerQueues { queue.close() }
+            results.close()
+        }
+        if let error = failure.error {
+            try? sink.close()
+            try? deadLetterSink.close()
+            throw error
+        }
+        try sink.close()
+        try deadLetterSink.close()
+        var report = output.report
+        report.shards = shardCount
+        report.seconds = Date().timeIntervalSince(started)
+        logger.info("pipeline \(pipeline.name) finished: \(report.summary)")
+        return report
+    }
+}
+
+/// Failures that stop a pipeline.
+public enum PipelineError: Error, CustomStringConvertible {
+    /// Rule files failed to load or compile.
+    case rulesFailed([RuleLoadError])
+    /// The rules path held no rule.
+    case noRules(path: String)
+    /// The source failed.
+    case sourceFailed(name: String, underlying: any Error)
+    /// Internal: the run is being stopped because another stage failed.
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .rulesFailed(let errors):
+            "\(errors.count) rule file(s) failed to load:\n" + errors.map { "  \($0)" }.joined(separator: "\n")
+        case .noRules(let path): "no rules found at \(path)"
+        case .sourceFailed(let name, let underlying): "source \(name) failed: \(underlying)"
+        case .stopped: "stopped"
+        }
+    }
+}
+
+/// The first error any thread hit.
+final class FirstError: @unchecked Sendable {
+    // @unchecked: `stored` is only touched under `lock`.
+    private let lock = NSLock()
+    private var stored: (any Error)?
+
+    func record(_ error: any Error) {
+        lock.lock()
+        if stored == nil { stored = error }
+        lock.unlock()
+    }
+
+    var error: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+}

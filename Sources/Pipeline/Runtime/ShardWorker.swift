@@ -1,0 +1,120 @@
+import Detection
+import ECS
+
+/// One source batch on its way through the shards.
+///
+/// Each worker decodes one slice of the records into its ``DecodedSlice`` and meets the others at
+/// the latch; then each reads its own bucket from every slice. Slices are written by exactly one
+/// worker before the latch and only read after it.
+final class BatchWork: @unchecked Sendable {
+    // @unchecked: `slices[i]` is mutated only by worker i before `latch`, read by all after it.
+    let number: Int
+    let records: [RawRecord]
+    let checkpoint: SourceCheckpoint?
+    let slices: [DecodedSlice]
+    let latch: CountdownLatch
+
+    init(number: Int, records: [RawRecord], checkpoint: SourceCheckpoint?, slices: Int) {
+        self.number = number
+        self.records = records
+        self.checkpoint = checkpoint
+        self.slices = (0 ..< slices).map { _ in DecodedSlice(shards: slices) }
+        self.latch = CountdownLatch(count: slices)
+    }
+
+    /// The records worker `index` of `count` decodes: a contiguous range, so order is kept.
+    func sliceRange(_ index: Int, of count: Int) -> Range<Int> {
+        let size = (records.count + count - 1) / count
+        let start = min(records.count, index * size)
+        return start ..< min(records.count, start + size)
+    }
+}
+
+/// The events one worker decoded from its slice, bucketed by shard, and the records it rejected.
+final class DecodedSlice: @unchecked Sendable {
+    // @unchecked: see BatchWork.
+    var buckets: [[Event]]
+    var deadLetters: [DeadLetter] = []
+
+    init(shards: Int) { buckets = Array(repeating: [], count: shards) }
+}
+
+/// What a worker hands to the output stage for one batch (or, with `number == nil`, at the end).
+struct WorkerResult: Sendable {
+    let shard: Int
+    let number: Int?
+    let checkpoint: SourceCheckpoint?
+    let alerts: [Alert]
+    let deadLetters: [DeadLetter]
+    let records: Int
+    let events: Int
+    let statistics: EvaluatorStatistics
+}
+
+/// A shard: decodes its slice of every batch, then evaluates the rules on its hosts' events.
+struct ShardWorker: Sendable {
+    let shard: Int
+    let shardCount: Int
+    let ruleSet: RuleSet
+    let normalizer: any EventNormalizer
+    let partitionField: FieldID?
+    let allowedLateness: Duration
+
+    func run(input: BoundedQueue<BatchWork>, output: BoundedQueue<WorkerResult>) {
+        var reader = EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths)
+        let lateness = allowedLateness.components
+        var evaluator = RuleEvaluator(ruleSet: ruleSet,
+                                      allowedLateness: lateness.seconds * 1_000_000_000 + lateness.attoseconds / 1_000_000_000)
+        while let work = input.pop() {
+            let slice = work.slices[shard]
+            let range = work.sliceRange(shard, of: shardCount)
+            for index in range {
+                let record = work.records[index]
+                do throws(EventReadError) {
+                    let event = try normalizer.normalize(record, reader: &reader)
+                    slice.buckets[shardIndex(of: event)].append(event)
+                } catch {
+                    slice.deadLetters.append(DeadLetter(bytes: record.bytes, origin: record.origin, reason: error.description))
+                }
+            }
+            work.latch.arriveAndWait()
+            var alerts: [Alert] = []
+            var events = 0
+            for decoded in work.slices {
+                let bucket = decoded.buckets[shard]
+                events += bucket.count
+                evaluator.process(bucket, into: &alerts)
+            }
+            let pushed = output.push(WorkerResult(shard: shard, number: work.number, checkpoint: work.checkpoint,
+                                                  alerts: alerts, deadLetters: slice.deadLetters, records: range.count,
+                                                  events: events, statistics: evaluator.statistics))
+            if !pushed { return }
+        }
+        var alerts: [Alert] = []
+        evaluator.finish(into: &alerts)
+        output.push(WorkerResult(shard: shard, number: nil, checkpoint: nil, alerts: alerts, deadLetters: [],
+                                 records: 0, events: 0, statistics: evaluator.statistics))
+    }
+
+    /// The shard of an event: FNV-1a of its partition key's first value, modulo the shard count.
+    func shardIndex(of event: Event) -> Int {
+        guard shardCount > 1, let partitionField else { return 0 }
+        let range = event.slotRange(of: partitionField)
+        guard let first = range.first else { return 0 }
+        let slot = event.slots[first]
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        switch slot.kind {
+        case .string:
+            event.withBytes(of: slot.stringBytes) { bytes in
+                for byte in bytes {
+                    hash ^= UInt64(byte)
+                    hash = hash &* 0x0000_0100_0000_01b3
+                }
+            }
+        default:
+            hash ^= UInt64(bitPattern: slot.integerValue)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int(hash % UInt64(shardCount))
+    }
+}

@@ -1,0 +1,94 @@
+import ECS
+import Foundation
+
+/// Reads NDJSON records from a file or standard input (`-`), one JSON document per line.
+///
+/// Reads in large chunks and hands over batches of whole lines; on a pipe it hands over whatever
+/// complete lines have arrived, so interactive input is not held back. Blank lines are skipped (and
+/// still counted, so origins keep the file's real line numbers).
+public struct FileSource: RecordSource {
+    /// The file path, or `-` for standard input.
+    public let path: String
+    /// The most records one batch holds.
+    public let batchSize: Int
+
+    /// Creates a source reading `path` (`-` for standard input).
+    public init(path: String, batchSize: Int = 4096) {
+        self.path = path
+        self.batchSize = batchSize
+    }
+
+    public var name: String { path == "-" ? "stdin" : "file:\(path)" }
+
+    public func run(stop: StopSignal, emit: (RecordBatch) throws -> Void) throws {
+        let descriptor: Int32
+        if path == "-" {
+            descriptor = STDIN_FILENO
+        } else {
+            descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else { throw FileStageError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        }
+        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+
+        var lineNumber = 0
+        var pending: [UInt8] = []          // an incomplete last line carried to the next read
+        var chunk = [UInt8](repeating: 0, count: 4 << 20)
+        var batch: [RawRecord] = []
+        batch.reserveCapacity(batchSize)
+        while !stop.isStopped {
+            let readCount = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if readCount < 0 {
+                if errno == EINTR { continue }
+                throw FileStageError.readFailed(path: path, reason: String(cString: strerror(errno)))
+            }
+            if readCount == 0 { break }
+            var lineStart = 0
+            chunk.withUnsafeBufferPointer { buffer in
+                for index in 0 ..< readCount where buffer[index] == 0x0A {
+                    lineNumber += 1
+                    var line = pending
+                    pending.removeAll(keepingCapacity: true)
+                    line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[lineStart ..< index]))
+                    lineStart = index + 1
+                    if line.last == 0x0D { line.removeLast() }
+                    if Self.isBlank(line) { continue }
+                    batch.append(RawRecord(bytes: line, origin: .line(source: path, number: lineNumber)))
+                }
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[lineStart ..< readCount]))
+            }
+            while batch.count >= batchSize {
+                try emit(RecordBatch(records: Array(batch.prefix(batchSize))))
+                batch.removeFirst(batchSize)
+            }
+            if !batch.isEmpty {
+                try emit(RecordBatch(records: batch))
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty, !stop.isStopped {
+            lineNumber += 1
+            if pending.last == 0x0D { pending.removeLast() }
+            if !Self.isBlank(pending) { batch.append(RawRecord(bytes: pending, origin: .line(source: path, number: lineNumber))) }
+        }
+        if !batch.isEmpty { try emit(RecordBatch(records: batch)) }
+    }
+
+    static func isBlank(_ line: [UInt8]) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+}
+
+/// Failures of file sources and sinks.
+public enum FileStageError: Error, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case readFailed(path: String, reason: String)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
+        case .readFailed(let path, let reason): "cannot read \(path): \(reason)"
+        case .writeFailed(let path, let reason): "cannot write \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Pipeline
+import Pipelines
+
+/// `tripline run`: runs a declared pipeline, with its ends swappable from the command line.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline until its input ends (or SIGINT/SIGTERM), then drain and report.",
+        discussion: """
+        Events are NDJSON: one ECS document per line, nested ("process": {"name": …}) or dotted \
+        ("process.name": …) keys. A line that is not a JSON object is reported on stderr with its \
+        file and line number and counted; the stream goes on. Alerts are written one JSON document \
+        per line. A summary goes to stderr at the end.
+
+        Sequence rules order events by event time: an event may arrive up to --lateness seconds \
+        after newer ones and still be matched as if the input were sorted.
+        """
+    )
+
+    @Argument(help: "The pipeline to run (see `tripline pipelines`). Default: the first one declared.")
+    var pipeline: String?
+
+    @Option(name: .shortAndLong, help: "Read events from this NDJSON file ('-' for standard input) instead of the pipeline's source.")
+    var input: String?
+
+    @Option(name: .shortAndLong, help: "Write alerts to this file ('-' for standard output) instead of the pipeline's sink.")
+    var output: String?
+
+    @Option(help: "A rule file or a directory of rule files (*.toml, searched recursively).")
+    var rules: String?
+
+    @Option(help: "Number of shards evaluating rules in parallel (default: the pipeline's, usually one per core).")
+    var shards: Int?
+
+    @Option(help: "Allowed lateness in seconds for out-of-order events in sequences (default: the pipeline's, 5).")
+    var lateness: Double?
+
+    @Option(help: "Write records that cannot be read to this NDJSON file (with origin and reason) instead of stderr.")
+    var deadLetters: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .warning
+
+    func validate() throws {
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if let lateness, lateness < 0 { throw ValidationError("--lateness cannot be negative") }
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var selected = try PipelineCatalog.find(pipeline)
+        if let input { selected.source = .file(path: input) }
+        if let output { selected.sink = .file(path: output) }
+        if let rules { selected.detection.rulesPath = rules }
+        if let shards { selected.partitioning.shards = .count(shards) }
+        if let lateness { selected.detection.allowedLateness = .milliseconds(Int64(lateness * 1000)) }
+        if let deadLetters { selected.deadLetters = .file(path: deadLetters) }
+
+        let runner: PipelineRunner
+        do {
+            runner = try PipelineRunner.prepare(selected)
+        } catch {
+            FileHandle.standardError.write(Data("tripline: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let stop = StopSignal()
+        let signals = SignalHandlers(stop: stop)
+        defer { signals.cancel() }
+        let report = try await runner.run(stop: stop)
+        FileHandle.standardError.write(Data("tripline: \(report.summary)\n".utf8))
+        for (rule, count) in report.detectionsByRule.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("tripline:   \(count) × \(rule)\n".utf8))
+        }
+    }
+}
+
+/// SIGINT/SIGTERM: the first asks the pipeline to stop reading and drain; the second exits at once.
+final class SignalHandlers: Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(stop: StopSignal) {
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if stop.isStopped { exit(130) }
+                FileHandle.standardError.write(Data("tripline: stopping: draining in-flight events (signal again to exit now)\n".utf8))
+                stop.stop()
+            }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}

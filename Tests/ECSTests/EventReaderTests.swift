@@ -1,0 +1,105 @@
+import ECS
+import Testing
+
+@Suite("EventReader")
+struct EventReaderTests {
+    static let paths = ["@timestamp", "process.name", "process.args", "process.parent.name", "host.id", "count", "ratio",
+                        "flag", "missing", "escaped", "nested.items.id"]
+
+    func reader() -> EventReader {
+        EventReader(catalog: FieldCatalog.Builder(paths: Self.paths).build())
+    }
+
+    func read(_ json: String) throws(EventReadError) -> Event {
+        var reader = reader()
+        return try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+    }
+
+    func field(_ path: String) -> FieldID { FieldCatalog.Builder(paths: Self.paths).id(of: path)! }
+
+    @Test("nested objects and dotted keys give the same paths")
+    func nestedAndDotted() throws {
+        let nested = try read(#"{"process":{"name":"openssl","parent":{"name":"bash"}}}"#)
+        let dotted = try read(#"{"process.name":"openssl","process.parent":{"name":"bash"}}"#)
+        for event in [nested, dotted] {
+            #expect(event.values(of: field("process.name")) == [.string("openssl")])
+            #expect(event.values(of: field("process.parent.name")) == [.string("bash")])
+        }
+    }
+
+    @Test("arrays become multi-valued fields in document order")
+    func arrays() throws {
+        let event = try read(#"{"process":{"args":["openssl","enc","-in","a"]},"nested":{"items":[{"id":1},{"id":2}]}}"#)
+        #expect(event.values(of: field("process.args")) == [.string("openssl"), .string("enc"), .string("-in"), .string("a")])
+        #expect(event.values(of: field("nested.items.id")) == [.integer(1), .integer(2)])
+    }
+
+    @Test("scalars keep their JSON types")
+    func scalarTypes() throws {
+        let event = try read(#"{"count": -42, "ratio": 2.5e3, "flag": true, "missing": null}"#)
+        #expect(event.values(of: field("count")) == [.integer(-42)])
+        #expect(event.values(of: field("ratio")) == [.double(2500)])
+        #expect(event.values(of: field("flag")) == [.bool(true)])
+        #expect(event.values(of: field("missing")) == [.null])
+        #expect(event.has(field("missing")))
+        #expect(!event.has(field("process.name")))
+    }
+
+    @Test("escaped strings are decoded, including surrogate pairs")
+    func escapes() throws {
+        let event = try read(#"{"escaped":"a\"b\\c\nd\u00e9\ud83d\ude00"}"#)
+        #expect(event.values(of: field("escaped")) == [.string("a\"b\\c\nd\u{e9}\u{1F600}")])
+    }
+
+    @Test("unregistered members are skipped but still validated")
+    func skipsUnknown() throws {
+        let event = try read(#"{"other":{"deep":[1,{"x":"y"}]},"process":{"name":"ls","pid":4}}"#)
+        #expect(event.values(of: field("process.name")) == [.string("ls")])
+        #expect(event.slots.count == 1)
+        #expect(throws: EventReadError.self) { try read(#"{"other":{"deep":[1,{"x" "y"}]}}"#) }
+    }
+
+    @Test("the event time comes from @timestamp", arguments: [
+        (#"{"@timestamp":"2026-11-25T09:00:02.201Z"}"#, Int64(1_764_061_202_201_000_000)),
+        (#"{"@timestamp":"2026-11-25T10:00:02.201+01:00"}"#, Int64(1_764_061_202_201_000_000)),
+        (#"{"@timestamp":1764061202201}"#, Int64(1_764_061_202_201_000_000)),
+        (#"{"process":{"name":"x"}}"#, Int64.min),
+    ])
+    func timestamps(json: String, expected: Int64) throws {
+        #expect(try read(json).timestamp == expected)
+    }
+
+    @Test("malformed records are rejected with the column of the first error", arguments: [
+        ("", 1, "empty record"),
+        ("[1,2]", 1, "expected a JSON object"),
+        (#"{"a":1,}"#, 8, "member name"),
+        (#"{"a" 1}"#, 6, "expected ':'"),
+        (#"{"a":tru}"#, 6, "invalid literal"),
+        (#"{"a":01}"#, 7, "leading zero"),
+        (#"{"a":"x}"#, 9, "unterminated string"),
+        (#"{"a":1} x"#, 9, "after the JSON object"),
+        (#"{"process":{"name":"a\q"}}"#, 23, "invalid escape"),
+    ])
+    func malformed(json: String, column: Int, reason: String) {
+        do throws(EventReadError) {
+            _ = try read(json)
+            Issue.record("accepted malformed JSON: \(json)")
+        } catch {
+            #expect(error.column == column, "\(json): \(error)")
+            #expect(error.reason.contains(reason), "\(json): \(error)")
+        }
+    }
+
+    @Test("nesting beyond the limit is rejected, not a stack overflow")
+    func depthLimit() {
+        let deep = String(repeating: #"{"a":"#, count: 100) + "1" + String(repeating: "}", count: 100)
+        #expect(throws: EventReadError.self) { try read(deep) }
+    }
+
+    @Test("the original document is kept byte for byte")
+    func keepsDocument() throws {
+        let json = #"{"process":{"name":"a\tb"}, "x": [1, 2]}"#
+        let event = try read(json)
+        #expect(Array(event.document) == Array(json.utf8))
+    }
+}
