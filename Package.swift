@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         // Events: compact field storage, the JSON byte scanner, field catalog, normalizers.
@@ -34,6 +36,8 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "ECS", "EQL", "Detection",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // librdkafka's C API (apt: librdkafka-dev), and the safe Kafka client and pipeline stages over it.
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
@@ -47,13 +51,17 @@ let package = Package(
             "Pipeline", "Pipelines", "Detection", "EQL", "ECS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "ECSTests", dependencies: ["ECS"]),
         .testTarget(name: "EQLTests", dependencies: ["EQL", "ECS"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Pipelines", "Detection", "ECS"]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "Pipeline", "Pipelines", "Detection", "ECS",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS"]),
-        .testTarget(name: "TriplineCLITests", dependencies: []),
+        .testTarget(name: "TriplineCLITests", dependencies: ["tripline"]),
     ],
     swiftLanguageModes: [.v6]
 )

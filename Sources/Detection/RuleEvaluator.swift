@@ -17,6 +17,9 @@ public struct EvaluatorStatistics: Sendable {
     public var liveSequences = 0
     /// Partial sequences evicted by the cap on live sequences.
     public var evictions = 0
+
+    /// Creates zeroed counters.
+    public init() {}
 }
 
 /// Evaluates a ``RuleSet`` on a stream of events: the per-shard detection engine.
@@ -44,9 +47,9 @@ public struct RuleEvaluator {
         self.ruleSet = ruleSet
         self.factory = AlertFactory(catalog: ruleSet.catalog)
         self.allowedLateness = allowedLateness
-        singleRules = ruleSet.rules.filter { !$0.query.isSequence }
+        singleRules = ruleSet.rules.filter { !$0.query.query.needsOrderedInput }
         var timelines: [Timeline] = []
-        for rule in ruleSet.rules where rule.query.isSequence {
+        for rule in ruleSet.rules where rule.query.query.needsOrderedInput {
             if let index = timelines.firstIndex(where: { $0.timeFields == rule.timeFields }) {
                 timelines[index].add(rule)
             } else {
@@ -142,7 +145,6 @@ private struct Timeline {
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
 
     mutating func accept(_ event: Event, arrival: UInt64) -> Outcome {
-        guard rules.contains(where: { $0.query.isRelevant(event) }) else { return .irrelevant }
         let time = EventReader.eventTime(of: event, fields: timeFields)
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
@@ -179,4 +181,9 @@ private struct Timeline {
             for match in found { matches.append((rules[index], match)) }
         }
     }
+}
+
+extension Query {
+    /// Sequences and samples correlate several events, so they need them in event-time order.
+    var needsOrderedInput: Bool { isSequence || isSample }
 }

@@ -27,7 +27,7 @@ struct PipelinesCommand: ParsableCommand {
     func run() throws {
         for pipeline in registeredPipelines {
             print("\(pipeline.name)\t\(pipeline.summary)")
-            print("    \(pipeline.source.description) → \(pipeline.normalizer.name) → partition by \(pipeline.partitioning.key) → rules in \(pipeline.detection.rulesPath) → \(pipeline.enrichers.count) enrichers → \(pipeline.sink.description)")
+            print("    \(pipeline.source.description) → \(pipeline.normalizer.name) → partition by \(pipeline.partitioning.key) → rules in \(pipeline.detection.rulesPath) → enrich: \(pipeline.enrichers.map(\.description).joined(separator: ", ")) → \(pipeline.sink.description)")
         }
     }
 }

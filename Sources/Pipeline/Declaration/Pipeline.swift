@@ -33,7 +33,7 @@ public struct Pipeline: Sendable {
     /// Which rules run, and how event time is handled.
     public var detection = DetectionSettings()
     /// Stages that add context to alerts, in order.
-    public var enrichers: [any AlertEnricher] = []
+    public var enrichers: [EnricherStage] = []
     /// Where alerts go.
     public var sink: SinkStage = .file(path: "-")
     /// Where bad records go.
@@ -99,6 +99,20 @@ public struct SinkStage: Sendable {
     /// NDJSON to a file, or standard output for `-`.
     public static func file(path: String) -> SinkStage {
         SinkStage(description: path == "-" ? "stdout" : path) { try FileAlertSink(path: path) }
+    }
+}
+
+/// How a pipeline obtains an enricher when it starts (loading lookup tables then, not at declaration).
+public struct EnricherStage: Sendable {
+    /// Shown in logs and `tripline pipelines`.
+    public let description: String
+    /// Builds the enricher when the pipeline starts.
+    public let make: @Sendable () throws -> any AlertEnricher
+
+    /// An enricher built by `make`.
+    public init(description: String, make: @escaping @Sendable () throws -> any AlertEnricher) {
+        self.description = description
+        self.make = make
     }
 }
 

@@ -46,10 +46,17 @@ public struct Detect: PipelineStage {
 
 /// Adds an enricher after detection.
 public struct Enrich: PipelineStage {
-    let enricher: any AlertEnricher
-    /// Appends `enricher` to the pipeline's enrichers.
-    public init(_ enricher: any AlertEnricher) { self.enricher = enricher }
-    public func configure(_ pipeline: inout Pipeline) { pipeline.enrichers.append(enricher) }
+    let stage: EnricherStage
+    /// Appends a ready `enricher`.
+    public init(_ enricher: any AlertEnricher) {
+        stage = EnricherStage(description: String(describing: type(of: enricher))) { enricher }
+    }
+    /// Appends the enricher `make` builds when the pipeline starts (so a missing lookup table is a
+    /// clear start-up error, not a crash while declaring).
+    public init(_ description: String, _ make: @escaping @Sendable () throws -> any AlertEnricher) {
+        stage = EnricherStage(description: description, make: make)
+    }
+    public func configure(_ pipeline: inout Pipeline) { pipeline.enrichers.append(stage) }
 }
 
 /// Writes alerts as NDJSON to a file, or to standard output for `-`.

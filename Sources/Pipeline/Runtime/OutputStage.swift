@@ -1,14 +1,22 @@
 import Detection
+import Dispatch
 import ECS
+import Foundation
 
 /// The last stage: enriches and writes alerts and dead letters, flushes, commits source checkpoints.
 struct OutputStage {
-    let pipeline: Pipeline
+    let enrichers: [any AlertEnricher]
     let sink: any AlertSink
     let deadLetterSink: any DeadLetterSink
     let source: any RecordSource
     let shardCount: Int
+    let metrics: PipelineMetrics
+    /// The depth of the shards' input queues, for the queue-depth gauge.
+    let shardQueueDepth: @Sendable () -> Int
     private(set) var report = RunReport()
+    private var progress: ProgressLine
+    private var newestEventTime = Int64.min
+    private var readTimes: [Int: UInt64] = [:]
 
     /// Shards that reported each batch not yet complete.
     private var arrivals: [Int: Int] = [:]
@@ -21,8 +29,12 @@ struct OutputStage {
     private var dirty = false
     private var statistics: [EvaluatorStatistics]
 
-    init(pipeline: Pipeline, sink: any AlertSink, deadLetterSink: any DeadLetterSink, source: any RecordSource, shardCount: Int) {
-        self.pipeline = pipeline
+    init(enrichers: [any AlertEnricher], sink: any AlertSink, deadLetterSink: any DeadLetterSink, source: any RecordSource,
+         shardCount: Int, metrics: PipelineMetrics, showProgress: Bool, shardQueueDepth: @escaping @Sendable () -> Int) {
+        self.enrichers = enrichers
+        self.metrics = metrics
+        self.shardQueueDepth = shardQueueDepth
+        self.progress = ProgressLine(enabled: showProgress)
         self.sink = sink
         self.deadLetterSink = deadLetterSink
         self.source = source
@@ -33,36 +45,67 @@ struct OutputStage {
     mutating func run(results: BoundedQueue<WorkerResult>) throws {
         while let result = results.pop() {
             try accept(result)
-            if results.depth == 0 { try flushAndCommit() }
+            let waiting = results.depth
+            metrics.outputQueueDepth.record(waiting)
+            metrics.shardQueueDepth.record(shardQueueDepth())
+            if waiting == 0 { try flushAndCommit() }
+            progress.update(report, eventTimeLag: eventTimeLag)
         }
         try flushAndCommit()
-        for shard in statistics {
-            report.lateEvents += shard.lateEvents
-            report.untimedEvents += shard.untimedEvents
-            report.evictions += shard.evictions
-        }
+        progress.finish()
+    }
+
+    /// Seconds between now and the newest event time seen.
+    private var eventTimeLag: Double? {
+        guard newestEventTime != Int64.min else { return nil }
+        return Date().timeIntervalSince1970 - Double(newestEventTime) / 1e9
+    }
+
+    /// Folds a shard's cumulative statistics into the report and metrics.
+    private mutating func updateStatistics(shard: Int, _ new: EvaluatorStatistics) {
+        let old = statistics[shard]
+        statistics[shard] = new
+        report.lateEvents += new.lateEvents - old.lateEvents
+        report.untimedEvents += new.untimedEvents - old.untimedEvents
+        report.evictions += new.evictions - old.evictions
+        metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))
+        metrics.untimedEvents.increment(by: Int64(new.untimedEvents - old.untimedEvents))
+        metrics.evictions.increment(by: Int64(new.evictions - old.evictions))
+        metrics.liveSequences.record(statistics.reduce(0) { $0 + $1.liveSequences })
     }
 
     private mutating func accept(_ result: WorkerResult) throws {
         report.records += result.records
         report.events += result.events
-        statistics[result.shard] = result.statistics
+        metrics.records.increment(by: Int64(result.records))
+        metrics.decodedEvents.increment(by: Int64(result.records - result.deadLetters.count))
+        metrics.shardEvents(result.shard).increment(by: Int64(result.events))
+        updateStatistics(shard: result.shard, result.statistics)
+        if result.newestEventTime > newestEventTime {
+            newestEventTime = result.newestEventTime
+            if let eventTimeLag { metrics.eventTimeLag.record(eventTimeLag) }
+        }
         if !result.deadLetters.isEmpty {
+            metrics.deadLetters.increment(by: Int64(result.deadLetters.count))
             report.deadLetters += result.deadLetters.count
             try deadLetterSink.write(result.deadLetters)
             dirty = true
         }
         if !result.alerts.isEmpty {
             var alerts = result.alerts
-            for enricher in pipeline.enrichers { enricher.enrich(&alerts) }
+            for enricher in enrichers { enricher.enrich(&alerts) }
             try sink.write(alerts)
+            let latency = DispatchTime.now().uptimeNanoseconds - result.readAt
             report.alerts += alerts.count
             for alert in alerts where !alert.isBuildingBlock {
                 report.detectionsByRule[alert.rule.name, default: 0] += 1
+                report.alertLatencies.record(latency)
+                metrics.alerts(rule: alert.rule.name).increment()
             }
             dirty = true
         }
         guard let number = result.number else { return }
+        if readTimes[number] == nil { readTimes[number] = result.readAt }
         let count = arrivals[number, default: 0] + 1
         if let checkpoint = result.checkpoint { checkpoints[number] = checkpoint }
         if count == shardCount {
@@ -76,6 +119,10 @@ struct OutputStage {
     /// Marks batch `number` complete and advances past every consecutive complete batch.
     private mutating func completeBatches(through number: Int) {
         completed.insert(number)
+        if let readAt = readTimes.removeValue(forKey: number) {
+            metrics.batchLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - readAt))
+            metrics.batches.increment()
+        }
         while completed.remove(nextIncomplete) != nil {
             if let checkpoint = checkpoints.removeValue(forKey: nextIncomplete) { pendingCommit = checkpoint }
             nextIncomplete += 1

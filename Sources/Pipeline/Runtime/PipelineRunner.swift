@@ -20,18 +20,29 @@ public final class PipelineRunner: Sendable {
     public let pipeline: Pipeline
     /// Its compiled rules.
     public let ruleSet: RuleSet
+    /// The pipeline's enrichers, built.
+    public let enrichers: [any AlertEnricher]
     /// The number of shards.
     public let shardCount: Int
+    /// Where the pipeline reports its metrics.
+    public let metrics: PipelineMetrics
+    /// Whether a progress line is shown on standard error (only when it is a terminal).
+    public let showProgress: Bool
     private let logger: Logger
 
     /// How many batches may wait between stages.
     static let queueCapacity = 4
 
     /// Prepares to run `pipeline` with `ruleSet` (which must have been loaded with
-    /// ``requiredFields(of:)`` as extra fields).
-    public init(pipeline: Pipeline, ruleSet: RuleSet, logger: Logger = Logger(label: "tripline.pipeline")) {
+    /// ``requiredFields(of:enrichers:)`` as extra fields) and the built `enrichers`.
+    public init(pipeline: Pipeline, ruleSet: RuleSet, enrichers: [any AlertEnricher] = [],
+                metrics: PipelineMetrics = PipelineMetrics(), showProgress: Bool = false,
+                logger: Logger = Logger(label: "tripline.pipeline")) {
         self.pipeline = pipeline
+        self.metrics = metrics
+        self.showProgress = showProgress && isatty(STDERR_FILENO) != 0
         self.ruleSet = ruleSet
+        self.enrichers = enrichers
         self.logger = logger
         switch pipeline.partitioning.shards {
         case .automatic: shardCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -40,16 +51,20 @@ public final class PipelineRunner: Sendable {
     }
 
     /// Event fields the pipeline itself reads (partition key, enrichers), to load rules with.
-    public static func requiredFields(of pipeline: Pipeline) -> [String] {
-        [pipeline.partitioning.key] + pipeline.enrichers.flatMap(\.requiredFields)
+    public static func requiredFields(of pipeline: Pipeline, enrichers: [any AlertEnricher]) -> [String] {
+        [pipeline.partitioning.key] + enrichers.flatMap(\.requiredFields)
     }
 
-    /// Loads the pipeline's rules and prepares a runner.
-    public static func prepare(_ pipeline: Pipeline, logger: Logger = Logger(label: "tripline.pipeline")) throws -> PipelineRunner {
-        let ruleSet = try RuleSet.load(from: pipeline.detection.rulesPath, extraFields: requiredFields(of: pipeline))
+    /// Builds the pipeline's enrichers, loads its rules and prepares a runner.
+    public static func prepare(_ pipeline: Pipeline, metrics: PipelineMetrics = PipelineMetrics(), showProgress: Bool = false,
+                               logger: Logger = Logger(label: "tripline.pipeline")) throws -> PipelineRunner {
+        let enrichers = try pipeline.enrichers.map { try $0.make() }
+        let ruleSet = try RuleSet.load(from: pipeline.detection.rulesPath,
+                                       extraFields: requiredFields(of: pipeline, enrichers: enrichers))
         guard ruleSet.failures.isEmpty else { throw PipelineError.rulesFailed(ruleSet.failures) }
         guard !ruleSet.rules.isEmpty else { throw PipelineError.noRules(path: pipeline.detection.rulesPath) }
-        return PipelineRunner(pipeline: pipeline, ruleSet: ruleSet, logger: logger)
+        return PipelineRunner(pipeline: pipeline, ruleSet: ruleSet, enrichers: enrichers, metrics: metrics,
+                              showProgress: showProgress, logger: logger)
     }
 
     /// Runs until the source ends or `stop` is set, then drains: every event read is evaluated,
@@ -119,8 +134,9 @@ public final class PipelineRunner: Sendable {
         }
         closer.start()
 
-        var output = OutputStage(pipeline: pipeline, sink: sink, deadLetterSink: deadLetterSink, source: source,
-                                 shardCount: shardCount)
+        var output = OutputStage(enrichers: enrichers, sink: sink, deadLetterSink: deadLetterSink, source: source,
+                                 shardCount: shardCount, metrics: metrics, showProgress: showProgress,
+                                 shardQueueDepth: { workerQueues.reduce(0) { $0 + $1.depth } })
         do {
             try output.run(results: results)
         } catch {

@@ -20,6 +20,9 @@ public struct RunReport: Sendable {
     public var shards = 0
     /// Wall-clock duration in seconds.
     public var seconds = 0.0
+    /// Time from the source handing over the batch holding an alert's triggering event to the alert
+    /// being written (sequence alerts also wait, in event time, for the allowed lateness).
+    public var alertLatencies = LatencySample()
 
     /// Creates an empty report.
     public init() {}
@@ -33,5 +36,39 @@ public struct RunReport: Sendable {
         if untimedEvents > 0 { text += "; \(untimedEvents) events without timestamp skipped by sequence rules" }
         if evictions > 0 { text += "; \(evictions) partial sequences evicted" }
         return text
+    }
+}
+
+/// Latencies kept for percentiles: every value up to a bound, then a uniform reservoir sample.
+public struct LatencySample: Sendable {
+    private var values: [UInt64] = []
+    private var seen: UInt64 = 0
+    private var generator = SystemRandomNumberGenerator()
+    /// How many values are kept at most.
+    public static let capacity = 100_000
+
+    /// Creates an empty sample.
+    public init() {}
+
+    /// Adds one latency in nanoseconds.
+    public mutating func record(_ nanoseconds: UInt64) {
+        seen += 1
+        if values.count < Self.capacity {
+            values.append(nanoseconds)
+        } else {
+            let slot = UInt64.random(in: 0 ..< seen, using: &generator)
+            if slot < UInt64(Self.capacity) { values[Int(slot)] = nanoseconds }
+        }
+    }
+
+    /// Values recorded.
+    public var count: Int { Int(seen) }
+
+    /// The `fraction` percentile (0.5 = median) in milliseconds, or `nil` when empty.
+    public func percentileMilliseconds(_ fraction: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))
+        return Double(sorted[index]) / 1e6
     }
 }

@@ -1,4 +1,5 @@
 import Detection
+import Dispatch
 import ECS
 
 /// One source batch on its way through the shards.
@@ -13,6 +14,8 @@ final class BatchWork: @unchecked Sendable {
     let checkpoint: SourceCheckpoint?
     let slices: [DecodedSlice]
     let latch: CountdownLatch
+    /// When the source handed the batch over (monotonic nanoseconds).
+    let readAt = DispatchTime.now().uptimeNanoseconds
 
     init(number: Int, records: [RawRecord], checkpoint: SourceCheckpoint?, slices: Int) {
         self.number = number
@@ -43,6 +46,8 @@ final class DecodedSlice: @unchecked Sendable {
 struct WorkerResult: Sendable {
     let shard: Int
     let number: Int?
+    let readAt: UInt64
+    let newestEventTime: Int64
     let checkpoint: SourceCheckpoint?
     let alerts: [Alert]
     let deadLetters: [DeadLetter]
@@ -80,19 +85,23 @@ struct ShardWorker: Sendable {
             work.latch.arriveAndWait()
             var alerts: [Alert] = []
             var events = 0
+            var newest = Int64.min
             for decoded in work.slices {
                 let bucket = decoded.buckets[shard]
                 events += bucket.count
+                for event in bucket where event.timestamp > newest { newest = event.timestamp }
                 evaluator.process(bucket, into: &alerts)
             }
-            let pushed = output.push(WorkerResult(shard: shard, number: work.number, checkpoint: work.checkpoint,
+            let pushed = output.push(WorkerResult(shard: shard, number: work.number, readAt: work.readAt,
+                                                  newestEventTime: newest, checkpoint: work.checkpoint,
                                                   alerts: alerts, deadLetters: slice.deadLetters, records: range.count,
                                                   events: events, statistics: evaluator.statistics))
             if !pushed { return }
         }
         var alerts: [Alert] = []
         evaluator.finish(into: &alerts)
-        output.push(WorkerResult(shard: shard, number: nil, checkpoint: nil, alerts: alerts, deadLetters: [],
+        output.push(WorkerResult(shard: shard, number: nil, readAt: DispatchTime.now().uptimeNanoseconds,
+                                 newestEventTime: Int64.min, checkpoint: nil, alerts: alerts, deadLetters: [],
                                  records: 0, events: 0, statistics: evaluator.statistics))
     }
 
