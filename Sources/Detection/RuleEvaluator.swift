@@ -145,6 +145,8 @@ private struct Timeline {
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
 
     mutating func accept(_ event: Event, arrival: UInt64) -> Outcome {
+        // For sequence queries `matches` means "matches some stage": only those events need ordering.
+        guard rules.contains(where: { $0.query.matches(event) }) else { return .irrelevant }
         let time = EventReader.eventTime(of: event, fields: timeFields)
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
