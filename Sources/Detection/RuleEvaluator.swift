@@ -90,6 +90,23 @@ public struct RuleEvaluator {
         refreshSequenceStatistics()
     }
 
+    /// Called while no events arrive. Event time stands still on an idle stream, so sequences
+    /// waiting for the lateness bound would wait forever; once the stream has been idle (in wall-clock
+    /// time) for at least the allowed lateness, event time is taken to have moved on by the idle time,
+    /// releasing what was buffered and expiring partial sequences past their `maxspan`. An event that
+    /// later arrives behind that point counts as late.
+    public mutating func advanceWhileIdle(idleNanoseconds: Int64, into alerts: inout [Alert]) {
+        guard idleNanoseconds >= allowedLateness else { return }
+        for index in timelines.indices {
+            let newest = timelines[index].newestTime
+            guard newest != Int64.min else { continue }
+            var matches: [(DetectionRule, SequenceMatch)] = []
+            timelines[index].release(upTo: newest &+ idleNanoseconds &- allowedLateness, into: &matches)
+            raise(matches, into: &alerts)
+        }
+        refreshSequenceStatistics()
+    }
+
     /// End of input: releases every buffered event and completes what can complete.
     public mutating func finish(into alerts: inout [Alert]) {
         for index in timelines.indices {

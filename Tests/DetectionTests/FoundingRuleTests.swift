@@ -1,4 +1,5 @@
 import Detection
+import Foundation
 import ECS
 import Testing
 

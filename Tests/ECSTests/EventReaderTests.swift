@@ -60,9 +60,9 @@ struct EventReaderTests {
     }
 
     @Test("the event time comes from @timestamp", arguments: [
-        (#"{"@timestamp":"2026-11-25T09:00:02.201Z"}"#, Int64(1_764_061_202_201_000_000)),
-        (#"{"@timestamp":"2026-11-25T10:00:02.201+01:00"}"#, Int64(1_764_061_202_201_000_000)),
-        (#"{"@timestamp":1764061202201}"#, Int64(1_764_061_202_201_000_000)),
+        (#"{"@timestamp":"2026-11-25T09:00:02.201Z"}"#, Int64(1_795_597_202_201_000_000)),
+        (#"{"@timestamp":"2026-11-25T10:00:02.201+01:00"}"#, Int64(1_795_597_202_201_000_000)),
+        (#"{"@timestamp":1795597202201}"#, Int64(1_795_597_202_201_000_000)),
         (#"{"process":{"name":"x"}}"#, Int64.min),
     ])
     func timestamps(json: String, expected: Int64) throws {

@@ -86,7 +86,8 @@ struct CLITests {
             .write(to: directory.appendingPathComponent("broken.toml"), atomically: true, encoding: .utf8)
         let result = try tripline(["rules", "check", directory.path])
         #expect(result.status != 0)
-        #expect(result.stdout.contains("broken.toml:7"), "\(result.stdout)")
+        // The query ends right after `==`: the error stands at the end of the query text.
+        #expect(result.stdout.contains("broken.toml:8:1: query: expected an expression"), "\(result.stdout)")
         #expect(result.stdout.contains("1 rules: 0 compiled, 1 failed"))
     }
 

@@ -36,13 +36,36 @@ final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while count == 0, !closed { condition.wait() }
-        guard count > 0 else { return nil }
-        let element = items[head]
+        guard count > 0, case .element(let element) = takeFirst() else { return nil }
+        return element
+    }
+
+    /// What ``pop(waitingAtMost:)`` found.
+    enum Popped {
+        case element(Element)
+        case timedOut
+        case closed
+    }
+
+    /// Removes the oldest element, waiting at most `seconds` while empty.
+    func pop(waitingAtMost seconds: Double) -> Popped {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while count == 0, !closed {
+            if !condition.wait(until: deadline) { return count > 0 ? takeFirst() : (closed ? .closed : .timedOut) }
+        }
+        return count > 0 ? takeFirst() : .closed
+    }
+
+    /// Takes the head; the lock must be held and the queue non-empty.
+    private func takeFirst() -> Popped {
+        let element = items[head]!
         items[head] = nil
         head = (head + 1) % items.count
         count -= 1
         condition.broadcast()
-        return element
+        return .element(element)
     }
 
     /// The number of queued elements now (for metrics and idle detection).

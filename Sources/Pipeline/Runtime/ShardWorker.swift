@@ -42,7 +42,8 @@ final class DecodedSlice: @unchecked Sendable {
     init(shards: Int) { buckets = Array(repeating: [], count: shards) }
 }
 
-/// What a worker hands to the output stage for one batch (or, with `number == nil`, at the end).
+/// What a worker hands to the output stage for one batch (or, with `number == nil`, alerts released
+/// while idle or at end of input).
 struct WorkerResult: Sendable {
     let shard: Int
     let number: Int?
@@ -70,7 +71,25 @@ struct ShardWorker: Sendable {
         let lateness = allowedLateness.components
         var evaluator = RuleEvaluator(ruleSet: ruleSet,
                                       allowedLateness: lateness.seconds * 1_000_000_000 + lateness.attoseconds / 1_000_000_000)
-        while let work = input.pop() {
+        var lastInput = DispatchTime.now().uptimeNanoseconds
+        while true {
+            let work: BatchWork
+            switch input.pop(waitingAtMost: 1) {
+            case .element(let next):
+                work = next
+                lastInput = DispatchTime.now().uptimeNanoseconds
+            case .timedOut:
+                var alerts: [Alert] = []
+                let idle = Int64(DispatchTime.now().uptimeNanoseconds - lastInput)
+                evaluator.advanceWhileIdle(idleNanoseconds: idle, into: &alerts)
+                if !alerts.isEmpty, !output.push(idleResult(alerts, statistics: evaluator.statistics)) { return }
+                continue
+            case .closed:
+                var alerts: [Alert] = []
+                evaluator.finish(into: &alerts)
+                output.push(idleResult(alerts, statistics: evaluator.statistics))
+                return
+            }
             let slice = work.slices[shard]
             let range = work.sliceRange(shard, of: shardCount)
             for index in range {
@@ -98,11 +117,12 @@ struct ShardWorker: Sendable {
                                                   events: events, statistics: evaluator.statistics))
             if !pushed { return }
         }
-        var alerts: [Alert] = []
-        evaluator.finish(into: &alerts)
-        output.push(WorkerResult(shard: shard, number: nil, readAt: DispatchTime.now().uptimeNanoseconds,
-                                 newestEventTime: Int64.min, checkpoint: nil, alerts: alerts, deadLetters: [],
-                                 records: 0, events: 0, statistics: evaluator.statistics))
+    }
+
+    /// A result that belongs to no batch: alerts released by idleness or at end of input.
+    func idleResult(_ alerts: [Alert], statistics: EvaluatorStatistics) -> WorkerResult {
+        WorkerResult(shard: shard, number: nil, readAt: DispatchTime.now().uptimeNanoseconds, newestEventTime: Int64.min,
+                     checkpoint: nil, alerts: alerts, deadLetters: [], records: 0, events: 0, statistics: statistics)
     }
 
     /// The shard of an event: FNV-1a of its partition key's first value, modulo the shard count.

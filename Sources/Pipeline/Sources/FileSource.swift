@@ -36,6 +36,14 @@ public struct FileSource: RecordSource {
         var batch: [RawRecord] = []
         batch.reserveCapacity(batchSize)
         while !stop.isStopped {
+            // Wait for input at most 200 ms at a time, so a stop request is noticed on an idle pipe.
+            var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&waiting, 1, 200)
+            if ready == 0 { continue }
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw FileStageError.readFailed(path: path, reason: String(cString: strerror(errno)))
+            }
             let readCount = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if readCount < 0 {
                 if errno == EINTR { continue }
