@@ -1,0 +1,149 @@
+/// Byte-level string comparison helpers shared by the matchers.
+///
+/// Case-insensitive comparison folds ASCII letters byte by byte, which covers nearly all security
+/// data. Elasticsearch lowercases all of Unicode, so when either side holds non-ASCII bytes the
+/// comparison falls back to Swift's Unicode lowercasing (which allocates, but only then).
+enum ByteText {
+    /// ASCII lowercase of one byte.
+    @inline(__always)
+    static func fold(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+
+    /// Whether every byte is ASCII.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte >= 0x80 { return false }
+        return true
+    }
+
+    /// Unicode lowercase of UTF-8 bytes (allocating).
+    static func lowercased(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8)
+    }
+
+    /// Unicode lowercase of a string as UTF-8 bytes.
+    static func lowercased(_ text: String) -> [UInt8] { Array(text.lowercased().utf8) }
+
+    /// Byte equality, optionally case-insensitive.
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, caseInsensitive: Bool) -> Bool {
+        if !caseInsensitive {
+            guard a.count == b.count else { return false }
+            return a.elementsEqual(b)
+        }
+        if a.count == b.count {
+            var i = 0
+            var allASCII = true
+            while i < a.count {
+                let x = a[i], y = b[i]
+                if x | y >= 0x80 { allASCII = false; break }
+                if fold(x) != fold(y) { return false }
+                i &+= 1
+            }
+            if allASCII { return true }
+        } else if isASCII(a) && isASCII(b) {
+            return false
+        }
+        return lowercased(a) == lowercased(b)
+    }
+
+    /// Lexicographic comparison of UTF-8 bytes (the order of Unicode code points).
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let count = min(a.count, b.count)
+        var i = 0
+        while i < count {
+            if a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+            i &+= 1
+        }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+
+    /// FNV-1a over the (optionally ASCII-folded) bytes.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, folding: Bool) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(folding ? fold(byte) : byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int(truncatingIfNeeded: hash ^ (hash >> 29))
+    }
+
+    /// Byte offset of the first occurrence of `needle` in `haystack` at or after `start`.
+    static func firstIndex(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
+        if needle.isEmpty { return start <= haystack.count ? start : nil }
+        guard haystack.count >= needle.count else { return nil }
+        var i = max(0, start)
+        let last = haystack.count - needle.count
+        let first = needle[0]
+        while i <= last {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count, haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// A set of strings probed with bytes, without allocating: the compiled form of `in (…)`,
+/// `== "…"` and `: (…)` without wildcards.
+///
+/// Case-insensitive sets store Unicode-lowercased members and hash ASCII-folded probes; a probe
+/// with non-ASCII bytes is lowercased first (the only allocating path).
+struct ByteStringSet: Sendable {
+    private var members: [[UInt8]] = []
+    private var table: [Int32]
+    private let mask: Int
+    /// Whether members compare case-insensitively.
+    let caseInsensitive: Bool
+
+    /// Creates a set of `strings`.
+    init(_ strings: [String], caseInsensitive: Bool) {
+        self.caseInsensitive = caseInsensitive
+        var size = 8
+        while size < strings.count * 2 { size <<= 1 }
+        table = Array(repeating: -1, count: size)
+        mask = size - 1
+        for string in strings {
+            let bytes = caseInsensitive ? ByteText.lowercased(string) : Array(string.utf8)
+            if bytes.withUnsafeBufferPointer({ find($0) }) { continue }
+            var slot = bytes.withUnsafeBufferPointer { ByteText.hash($0, folding: caseInsensitive) } & mask
+            while table[slot] >= 0 { slot = (slot + 1) & mask }
+            table[slot] = Int32(members.count)
+            members.append(bytes)
+        }
+    }
+
+    /// Number of distinct members.
+    var count: Int { members.count }
+
+    /// Whether the set is empty.
+    var isEmpty: Bool { members.isEmpty }
+
+    /// Whether `bytes` is a member.
+    func contains(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if caseInsensitive, !ByteText.isASCII(bytes) {
+            return ByteText.lowercased(bytes).withUnsafeBufferPointer { find($0) }
+        }
+        return find(bytes)
+    }
+
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var slot = ByteText.hash(bytes, folding: caseInsensitive) & mask
+        while true {
+            let entry = table[slot]
+            if entry < 0 { return false }
+            let found = members[Int(entry)].withUnsafeBufferPointer { member in
+                guard member.count == bytes.count else { return false }
+                if !caseInsensitive { return member.elementsEqual(bytes) }
+                for i in 0 ..< member.count where member[i] != ByteText.fold(bytes[i]) { return false }
+                return true
+            }
+            if found { return true }
+            slot = (slot + 1) & mask
+        }
+    }
+}

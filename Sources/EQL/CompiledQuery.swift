@@ -1,0 +1,162 @@
+import ECS
+
+/// A query compiled against a field catalog: fast evaluators for its filters and the plan of its
+/// sequence or sample.
+///
+/// Compiling interns every field path the query reads in `fields`, so that an ``EventReader``
+/// built from the resulting catalog keeps exactly those values. A compiled query is immutable and
+/// shared between threads; sequence state lives in the ``SequenceMatcher``s it makes.
+///
+/// ```swift
+/// var fields = FieldCatalog.Builder()
+/// let rule = try CompiledQuery(Query.parse(#"process where process.name : "openssl*""#), fields: &fields)
+/// var reader = EventReader(catalog: fields.build())
+/// let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+/// rule.matches(event)
+/// ```
+public final class CompiledQuery: Sendable {
+    /// The query this was compiled from.
+    public let query: Query
+    /// The join (`by`) fields of the first stage, shared keys first; empty for event queries.
+    public let joinFields: [FieldID]
+    let plan: Plan
+
+    /// What the query runs.
+    enum Plan: Sendable {
+        case event(any Condition)
+        case sequence(SequencePlan)
+        case sample(SamplePlan)
+    }
+
+    /// Compiles `query`, registering the fields it reads in `fields`.
+    public init(_ query: Query, fields: inout FieldCatalog.Builder, options: CompileOptions = .init()) throws(EQLError) {
+        self.query = query
+        var compiler = ExpressionCompiler(fields: fields)
+        let category = compiler.fields.intern(options.categoryField)
+        switch query.ast.body {
+        case .event(let filter):
+            plan = .event(try Self.filter(filter, category: category, mandatoryKeys: [], compiler: &compiler))
+            joinFields = []
+        case .sequence(let sequence):
+            let built = try SequencePlan.build(sequence, limit: query.limit, options: options, category: category, compiler: &compiler)
+            plan = .sequence(built)
+            joinFields = built.stages.first?.keys ?? []
+        case .sample(let sample):
+            let built = try SamplePlan.build(sample, limit: query.limit, category: category, compiler: &compiler)
+            plan = .sample(built)
+            joinFields = built.stages.first?.keys ?? []
+        }
+        fields = compiler.fields
+    }
+
+    /// Compiles `category where condition`, plus a not-null test for each mandatory join key.
+    static func filter(_ filter: EventFilterAST, category: FieldID, mandatoryKeys: [FieldID],
+                       compiler: inout ExpressionCompiler) throws(EQLError) -> any Condition {
+        var operands: [any Condition] = []
+        if let name = filter.category { operands.append(CategoryCondition(field: category, category: Array(name.utf8))) }
+        for key in mandatoryKeys { operands.append(FieldIsNullCondition(field: key, negated: true)) }
+        let condition = try compiler.condition(filter.condition)
+        if operands.isEmpty { return condition }
+        if let and = condition as? AndCondition { operands.append(contentsOf: and.operands) } else { operands.append(condition) }
+        return AndCondition(operands: operands)
+    }
+
+    /// Compiles the keys of a stage: shared keys, then the stage's own.
+    static func keys(_ expressions: [ExpressionAST], compiler: inout ExpressionCompiler) -> (fields: [FieldID], mandatory: [FieldID]) {
+        var fields: [FieldID] = []
+        var mandatory: [FieldID] = []
+        for expression in expressions {
+            guard case .field(let path, let optional) = expression.kind else { continue }
+            let id = compiler.fields.intern(path)
+            fields.append(id)
+            if !optional { mandatory.append(id) }
+        }
+        return (fields, mandatory)
+    }
+
+    /// For event queries, whether `event` matches (category and condition). For sequence and
+    /// sample queries, whether `event` matches any of the stages (positive, missing or `until`),
+    /// i.e. whether the matcher needs to see it at all.
+    public func matches(_ event: Event) -> Bool {
+        switch plan {
+        case .event(let condition): condition.test(event) == true
+        case .sequence(let sequence): sequence.filters.contains { $0.test(event) == true }
+        case .sample(let sample): sample.filters.contains { $0.test(event) == true }
+        }
+    }
+
+    /// A fresh matcher for a sequence or sample query (for an event query, a matcher that never
+    /// matches). Each shard owns its own.
+    public func makeMatcher() -> SequenceMatcher {
+        switch plan {
+        case .event: SequenceMatcher(engine: .none)
+        case .sequence(let sequence): SequenceMatcher(engine: .sequence(SequenceEngine(plan: sequence)))
+        case .sample(let sample): SequenceMatcher(engine: .sample(SampleEngine(plan: sample)))
+        }
+    }
+}
+
+/// One stage of a compiled sequence or sample, after `runs` expansion.
+struct PlanStage: Sendable {
+    /// Index of the stage's filter in the plan's distinct filters.
+    let filter: Int
+    /// Join key fields (shared first).
+    let keys: [FieldID]
+    /// Whether this is a missing-event stage.
+    let isMissing: Bool
+}
+
+/// The compiled form of a `sequence`.
+struct SequencePlan: Sendable {
+    /// Distinct stage filters (a stage repeated with `runs` shares one), then `until`'s.
+    let filters: [any Condition]
+    let stages: [PlanStage]
+    let until: PlanStage?
+    /// `maxspan` in nanoseconds, 0 when absent.
+    let maxspan: Int64
+    let limit: ResultLimit?
+    let maxLivePartials: Int
+
+    static func build(_ sequence: SequenceAST, limit: ResultLimit?, options: CompileOptions, category: FieldID,
+                      compiler: inout ExpressionCompiler) throws(EQLError) -> SequencePlan {
+        var filters: [any Condition] = []
+        var stages: [PlanStage] = []
+        let shared = CompiledQuery.keys(sequence.sharedKeys, compiler: &compiler)
+        for stage in sequence.stages {
+            let own = CompiledQuery.keys(stage.keys, compiler: &compiler)
+            let condition = try CompiledQuery.filter(stage.filter, category: category, mandatoryKeys: shared.mandatory + own.mandatory, compiler: &compiler)
+            filters.append(condition)
+            for _ in 0 ..< stage.runs {
+                stages.append(PlanStage(filter: filters.count - 1, keys: shared.fields + own.fields, isMissing: stage.isMissing))
+            }
+        }
+        var until: PlanStage?
+        if let stage = sequence.until {
+            let own = CompiledQuery.keys(stage.keys, compiler: &compiler)
+            filters.append(try CompiledQuery.filter(stage.filter, category: category, mandatoryKeys: [], compiler: &compiler))
+            until = PlanStage(filter: filters.count - 1, keys: shared.fields + own.fields, isMissing: false)
+        }
+        return SequencePlan(filters: filters, stages: stages, until: until, maxspan: sequence.maxspan ?? 0, limit: limit,
+                            maxLivePartials: options.maxLivePartialSequences)
+    }
+}
+
+/// The compiled form of a `sample`.
+struct SamplePlan: Sendable {
+    let filters: [any Condition]
+    let stages: [PlanStage]
+    let limit: ResultLimit?
+
+    static func build(_ sample: SampleAST, limit: ResultLimit?, category: FieldID,
+                      compiler: inout ExpressionCompiler) throws(EQLError) -> SamplePlan {
+        var filters: [any Condition] = []
+        var stages: [PlanStage] = []
+        let shared = CompiledQuery.keys(sample.sharedKeys, compiler: &compiler)
+        for stage in sample.stages {
+            let own = CompiledQuery.keys(stage.keys, compiler: &compiler)
+            filters.append(try CompiledQuery.filter(stage.filter, category: category, mandatoryKeys: shared.mandatory + own.mandatory, compiler: &compiler))
+            stages.append(PlanStage(filter: filters.count - 1, keys: shared.fields + own.fields, isMissing: false))
+        }
+        return SamplePlan(filters: filters, stages: stages, limit: limit)
+    }
+}

@@ -1,0 +1,189 @@
+import ECS
+
+/// A compiled boolean condition over one event, in Elasticsearch's semantics.
+///
+/// Boolean structure (`and`, `or`, `not`) is Kleene three-valued logic; the leaves below it give
+/// the semantics of multi-valued fields: a leaf is true when *any* combination of the values of
+/// the fields it reads makes it true (`process.args == "x"` holds when one argument is `"x"`), so
+/// `not` of a leaf holds when *no* value satisfies it. Leaves that Elasticsearch runs as Lucene
+/// queries (a field compared with constants) are two-valued: a missing or null field makes them
+/// false, never unknown, exactly as a term query does not match a document without the field.
+/// Leaves that Elasticsearch runs as scripts (functions, arithmetic, field against field) keep
+/// null as unknown. A filter keeps an event only when its condition is true.
+protocol Condition: Sendable {
+    func test(_ event: Event) -> Truth
+}
+
+/// A constant condition (`true`, `false`, `null`).
+struct ConstantCondition: Condition {
+    let truth: Truth
+    func test(_ event: Event) -> Truth { truth }
+}
+
+/// Kleene `not`.
+struct NotCondition: Condition {
+    let operand: any Condition
+    func test(_ event: Event) -> Truth { operand.test(event).map { !$0 } }
+}
+
+/// Kleene `and` over two or more conditions, evaluated left to right with short-circuit.
+struct AndCondition: Condition {
+    let operands: [any Condition]
+    func test(_ event: Event) -> Truth {
+        var unknown = false
+        for operand in operands {
+            switch operand.test(event) {
+            case false?: return false
+            case nil: unknown = true
+            case true?: continue
+            }
+        }
+        return unknown ? nil : true
+    }
+}
+
+/// Kleene `or` over two or more conditions.
+struct OrCondition: Condition {
+    let operands: [any Condition]
+    func test(_ event: Event) -> Truth {
+        var unknown = false
+        for operand in operands {
+            switch operand.test(event) {
+            case true?: return true
+            case nil: unknown = true
+            case false?: continue
+            }
+        }
+        return unknown ? nil : false
+    }
+}
+
+/// `field == "a"`, `field in ("a", "b")`, `field : "a*"`, `field like~ …`, `field regex …`:
+/// true when any value of the field matches.
+struct FieldStringCondition: Condition {
+    let field: FieldID
+    let matcher: StringMatcher
+    func test(_ event: Event) -> Truth {
+        let range = event.slotRange(of: field)
+        if range.isEmpty { return false }
+        return event.storage.withUnsafeBufferPointer { storage in
+            for index in range {
+                let slot = event.slots[index]
+                if slot.kind == .string {
+                    let bytes = slot.stringBytes
+                    if matcher.matches(UnsafeBufferPointer(rebasing: storage[bytes.range])) { return true }
+                } else if slot.kind != .null, matcher.matches(Value.of(slot), in: event) {
+                    return true
+                }
+            }
+            return false
+        }
+    }
+}
+
+/// `field OP constant` for numbers, booleans and ordered string comparisons: true when any value
+/// of the field satisfies it.
+struct FieldComparisonCondition: Condition {
+    let field: FieldID
+    let operation: ComparisonOperator
+    let constant: Value
+    func test(_ event: Event) -> Truth {
+        for index in event.slotRange(of: field) {
+            let value = Value.of(event.slots[index])
+            if case .bool(true) = Comparison.apply(operation, value, constant, in: event) { return true }
+        }
+        return false
+    }
+}
+
+/// `field == null` (no non-null value) or `field != null` (some non-null value).
+struct FieldIsNullCondition: Condition {
+    let field: FieldID
+    let negated: Bool
+    func test(_ event: Event) -> Truth {
+        var present = false
+        for index in event.slotRange(of: field) where event.slots[index].kind != .null {
+            present = true
+            break
+        }
+        return present == negated
+    }
+}
+
+/// `cidrMatch(field, "10.0.0.0/8", …)`: true when any value of the field is an address in a block.
+struct FieldCIDRCondition: Condition {
+    let field: FieldID
+    let blocks: [CIDRBlock]
+    func test(_ event: Event) -> Truth {
+        for index in event.slotRange(of: field) {
+            let slot = event.slots[index]
+            guard slot.kind == .string else { continue }
+            let address = event.withBytes(of: slot.stringBytes) { IPAddress.parse($0) }
+            if let address, blocks.contains(where: { $0.contains(address) }) { return true }
+        }
+        return false
+    }
+}
+
+/// Any other leaf: an expression evaluated for every combination of the values of the fields it
+/// reads (each absent field contributes one null).
+struct LeafCondition: Condition {
+    let node: any ValueNode
+    let fields: [FieldID]
+    /// Whether a null result counts as false (Lucene query semantics) rather than unknown.
+    let nullIsFalse: Bool
+
+    func test(_ event: Event) -> Truth {
+        let count = fields.count
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count * 3)) { buffer in
+            let choices = buffer.baseAddress!
+            let lower = choices + count
+            let upper = choices + 2 * count
+            for i in 0 ..< count {
+                let range = event.slotRange(of: fields[i])
+                lower[i] = range.lowerBound
+                upper[i] = range.upperBound
+                choices[i] = range.isEmpty ? -1 : range.lowerBound
+            }
+            let scope = Scope(event: event, choices: choices)
+            var sawFalse = false
+            while true {
+                switch node.evaluate(scope).truth {
+                case true?: return true
+                case false?: sawFalse = true
+                case nil: break
+                }
+                // Advance the odometer over the value combinations.
+                var position = count - 1
+                while position >= 0 {
+                    if choices[position] >= 0, choices[position] + 1 < upper[position] {
+                        choices[position] += 1
+                        break
+                    }
+                    choices[position] = upper[position] > lower[position] ? lower[position] : -1
+                    position -= 1
+                }
+                if position < 0 { break }
+            }
+            return sawFalse || nullIsFalse ? false : nil
+        }
+    }
+}
+
+/// The event-category test of `<category> where`: any value of `event.category` equals the
+/// category (case-sensitively, as Elasticsearch's term query).
+struct CategoryCondition: Condition {
+    let field: FieldID
+    let category: [UInt8]
+    func test(_ event: Event) -> Truth {
+        for index in event.slotRange(of: field) {
+            let slot = event.slots[index]
+            guard slot.kind == .string else { continue }
+            let equal = event.withBytes(of: slot.stringBytes) { bytes in
+                category.withUnsafeBufferPointer { ByteText.equal(bytes, $0, caseInsensitive: false) }
+            }
+            if equal { return true }
+        }
+        return false
+    }
+}

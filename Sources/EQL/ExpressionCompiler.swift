@@ -1,0 +1,257 @@
+import ECS
+
+/// Turns verified expressions into ``Condition``s and ``ValueNode``s, interning every field path
+/// in the catalog builder, precompiling wildcards, string sets, regular expressions and CIDR blocks.
+struct ExpressionCompiler {
+    /// Where field paths are registered.
+    var fields: FieldCatalog.Builder
+
+    /// Compiles a condition (the `where` clause of a filter).
+    mutating func condition(_ expression: ExpressionAST) throws(EQLError) -> any Condition {
+        switch expression.kind {
+        case .and:
+            var operands: [any Condition] = []
+            try flatten(expression, isAnd: true, into: &operands)
+            return AndCondition(operands: operands)
+        case .or:
+            var operands: [any Condition] = []
+            try flatten(expression, isAnd: false, into: &operands)
+            return OrCondition(operands: operands)
+        case .not(let operand):
+            return NotCondition(operand: try condition(operand))
+        case .literal(let literal):
+            switch literal {
+            case .bool(let value): return ConstantCondition(truth: value)
+            case .null: return ConstantCondition(truth: nil)
+            default: return ConstantCondition(truth: false)
+            }
+        case .field(let path, _):
+            return FieldComparisonCondition(field: fields.intern(path), operation: .equal, constant: .bool(true))
+        case .comparison(let operation, let left, let right):
+            return try comparison(operation, left, right, expression)
+        case .membership(let value, let list, let negated, let caseInsensitive):
+            let positive = try membership(value, list, caseInsensitive: caseInsensitive, expression)
+            return negated ? NotCondition(operand: positive) : positive
+        case .pattern(let operation, let value, let patterns):
+            return try pattern(operation, value, patterns, expression)
+        case .function(let name, _, let arguments):
+            if EQLFunction.named(name) == .cidrMatch, case .field(let path, _) = arguments[0].kind {
+                return FieldCIDRCondition(field: fields.intern(path), blocks: cidrBlocks(arguments))
+            }
+            let queryLike = [.startsWith, .endsWith, .stringContains].contains(EQLFunction.named(name))
+                && isField(arguments[0]) && arguments.dropFirst().allSatisfy(isLiteral)
+            return try leaf(expression, nullIsFalse: queryLike)
+        case .arithmetic, .negate:
+            return try leaf(expression, nullIsFalse: false)
+        }
+    }
+
+    private mutating func flatten(_ expression: ExpressionAST, isAnd: Bool, into operands: inout [any Condition]) throws(EQLError) {
+        switch expression.kind {
+        case .and(let left, let right) where isAnd, .or(let left, let right) where !isAnd:
+            try flatten(left, isAnd: isAnd, into: &operands)
+            try flatten(right, isAnd: isAnd, into: &operands)
+        default:
+            operands.append(try condition(expression))
+        }
+    }
+
+    private func isField(_ expression: ExpressionAST) -> Bool {
+        if case .field = expression.kind { return true }
+        return false
+    }
+
+    private func isLiteral(_ expression: ExpressionAST) -> Bool {
+        if case .literal = expression.kind { return true }
+        return false
+    }
+
+    private mutating func comparison(_ operation: ComparisonOperator, _ left: ExpressionAST, _ right: ExpressionAST,
+                                     _ whole: ExpressionAST) throws(EQLError) -> any Condition {
+        // `x == null` and `x != null` are null checks (Elasticsearch's ReplaceNullChecks).
+        if operation == .equal || operation == .notEqual {
+            let other: ExpressionAST? = if case .literal(.null) = right.kind { left }
+                else if case .literal(.null) = left.kind { right } else { nil }
+            if let other {
+                if case .field(let path, _) = other.kind {
+                    return FieldIsNullCondition(field: fields.intern(path), negated: operation == .notEqual)
+                }
+                var bindings: [FieldID] = []
+                let node = IsNullNode(operand: try value(other, &bindings), negated: operation == .notEqual)
+                return LeafCondition(node: node, fields: bindings, nullIsFalse: true)
+            }
+        }
+        // `field OP constant` (or `constant OP field`) is a Lucene query in Elasticsearch.
+        var field: ExpressionAST?
+        var constant: LiteralValue?
+        var effective = operation
+        if case .field = left.kind, case .literal(let literal) = right.kind {
+            field = left
+            constant = literal
+        } else if case .literal(let literal) = left.kind, case .field = right.kind {
+            field = right
+            constant = literal
+            effective = Self.flipped(operation)
+        }
+        if let field, case .field(let path, _) = field.kind, let constant {
+            let id = fields.intern(path)
+            if effective == .notEqual {
+                return NotCondition(operand: fieldEquals(id, constant))
+            }
+            if effective == .equal { return fieldEquals(id, constant) }
+            return FieldComparisonCondition(field: id, operation: effective, constant: Value(constant))
+        }
+        if operation == .notEqual {
+            var bindings: [FieldID] = []
+            let node = ComparisonNode(operation: .equal, left: try value(left, &bindings), right: try value(right, &bindings))
+            return NotCondition(operand: LeafCondition(node: node, fields: bindings, nullIsFalse: false))
+        }
+        return try leaf(whole, nullIsFalse: false)
+    }
+
+    private func fieldEquals(_ field: FieldID, _ constant: LiteralValue) -> any Condition {
+        if case .string(let text) = constant {
+            return FieldStringCondition(field: field, matcher: StringMatcher(exact: [text], caseInsensitive: false))
+        }
+        return FieldComparisonCondition(field: field, operation: .equal, constant: Value(constant))
+    }
+
+    private static func flipped(_ operation: ComparisonOperator) -> ComparisonOperator {
+        switch operation {
+        case .less: .greater
+        case .lessOrEqual: .greaterOrEqual
+        case .greater: .less
+        case .greaterOrEqual: .lessOrEqual
+        default: operation
+        }
+    }
+
+    private mutating func membership(_ subject: ExpressionAST, _ list: [ExpressionAST], caseInsensitive: Bool,
+                                     _ whole: ExpressionAST) throws(EQLError) -> any Condition {
+        if case .field(let path, _) = subject.kind, list.allSatisfy(isLiteral) {
+            let id = fields.intern(path)
+            var strings: [String] = []
+            var others: [any Condition] = []
+            for item in list {
+                guard case .literal(let literal) = item.kind else { continue }
+                switch literal {
+                case .string(let text): strings.append(text)
+                case .null: continue
+                default: others.append(FieldComparisonCondition(field: id, operation: .equal, constant: Value(literal)))
+                }
+            }
+            if !strings.isEmpty {
+                others.insert(FieldStringCondition(field: id, matcher: StringMatcher(exact: strings, caseInsensitive: caseInsensitive)), at: 0)
+            }
+            return others.count == 1 ? others[0] : OrCondition(operands: others)
+        }
+        var bindings: [FieldID] = []
+        let node = MembershipNode(value: try value(subject, &bindings), list: try list.map { (item) throws(EQLError) in try value(item, &bindings) },
+                                  negated: false, caseInsensitive: caseInsensitive)
+        return LeafCondition(node: node, fields: bindings, nullIsFalse: false)
+    }
+
+    /// The string matcher for a pattern operator and its constants; non-string constants of `:`
+    /// are returned separately as values to compare for equality.
+    private func patternMatcher(_ operation: PatternOperator, _ patterns: [ExpressionAST]) -> (StringMatcher, [LiteralValue]) {
+        var exact: [String] = []
+        var wildcards: [String] = []
+        var regexes: [LuceneRegex] = []
+        var others: [LiteralValue] = []
+        let caseInsensitive: Bool
+        switch operation {
+        case .insensitiveEquals: caseInsensitive = true
+        case .like(let flag), .regex(let flag): caseInsensitive = flag
+        }
+        for pattern in patterns {
+            guard case .literal(let literal) = pattern.kind else { continue }
+            guard case .string(let text) = literal else { others.append(literal); continue }
+            switch operation {
+            case .insensitiveEquals, .like:
+                if WildcardPattern.hasWildcards(text) { wildcards.append(text) } else { exact.append(text) }
+            case .regex:
+                if case .success(let regex) = LuceneRegex.compile(text, caseInsensitive: caseInsensitive) { regexes.append(regex) }
+            }
+        }
+        return (StringMatcher(exact: exact, wildcards: wildcards, regexes: regexes, caseInsensitive: caseInsensitive), others)
+    }
+
+    private mutating func pattern(_ operation: PatternOperator, _ subject: ExpressionAST, _ patterns: [ExpressionAST],
+                                  _ whole: ExpressionAST) throws(EQLError) -> any Condition {
+        let (matcher, others) = patternMatcher(operation, patterns)
+        if case .field(let path, _) = subject.kind {
+            let id = fields.intern(path)
+            var operands: [any Condition] = [FieldStringCondition(field: id, matcher: matcher)]
+            for literal in others {
+                operands.append(literal == .null
+                    ? FieldIsNullCondition(field: id, negated: false)
+                    : FieldComparisonCondition(field: id, operation: .equal, constant: Value(literal)))
+            }
+            return operands.count == 1 ? operands[0] : OrCondition(operands: operands)
+        }
+        return try leaf(whole, nullIsFalse: false)
+    }
+
+    private func cidrBlocks(_ arguments: [ExpressionAST]) -> [CIDRBlock] {
+        arguments.dropFirst().compactMap { argument in
+            if case .literal(.string(let text)) = argument.kind { return CIDRBlock(text) }
+            return nil
+        }
+    }
+
+    /// A leaf evaluated over every combination of the values of the fields it reads.
+    private mutating func leaf(_ expression: ExpressionAST, nullIsFalse: Bool) throws(EQLError) -> any Condition {
+        var bindings: [FieldID] = []
+        let node = try value(expression, &bindings)
+        return LeafCondition(node: node, fields: bindings, nullIsFalse: nullIsFalse)
+    }
+
+    /// Compiles an expression to a value node; `bindings` collects the fields it reads.
+    mutating func value(_ expression: ExpressionAST, _ bindings: inout [FieldID]) throws(EQLError) -> any ValueNode {
+        switch expression.kind {
+        case .literal(let literal):
+            return ConstantNode(value: Value(literal))
+        case .field(let path, _):
+            let id = fields.intern(path)
+            if let index = bindings.firstIndex(of: id) { return FieldNode(binding: index) }
+            bindings.append(id)
+            return FieldNode(binding: bindings.count - 1)
+        case .not(let operand):
+            return NotNode(operand: try value(operand, &bindings))
+        case .and(let left, let right):
+            return LogicNode(isAnd: true, left: try value(left, &bindings), right: try value(right, &bindings))
+        case .or(let left, let right):
+            return LogicNode(isAnd: false, left: try value(left, &bindings), right: try value(right, &bindings))
+        case .comparison(let operation, let left, let right):
+            if operation == .equal || operation == .notEqual {
+                if case .literal(.null) = right.kind { return IsNullNode(operand: try value(left, &bindings), negated: operation == .notEqual) }
+                if case .literal(.null) = left.kind { return IsNullNode(operand: try value(right, &bindings), negated: operation == .notEqual) }
+            }
+            return ComparisonNode(operation: operation, left: try value(left, &bindings), right: try value(right, &bindings))
+        case .membership(let subject, let list, let negated, let caseInsensitive):
+            return MembershipNode(value: try value(subject, &bindings),
+                                  list: try list.map { (item) throws(EQLError) in try value(item, &bindings) },
+                                  negated: negated, caseInsensitive: caseInsensitive)
+        case .pattern(let operation, let subject, let patterns):
+            let (matcher, others) = patternMatcher(operation, patterns)
+            var node: any ValueNode = PatternNode(value: try value(subject, &bindings), matcher: matcher)
+            if !others.isEmpty {
+                let list = others.map { ConstantNode(value: Value($0)) as any ValueNode }
+                let equality = MembershipNode(value: try value(subject, &bindings), list: list, negated: false, caseInsensitive: true)
+                node = LogicNode(isAnd: false, left: node, right: equality)
+            }
+            return node
+        case .arithmetic(let operation, let left, let right):
+            return ArithmeticNode(operation: operation, left: try value(left, &bindings), right: try value(right, &bindings))
+        case .negate(let operand):
+            return NegateNode(operand: try value(operand, &bindings))
+        case .function(let name, let caseInsensitive, let arguments):
+            guard let function = EQLFunction.named(name) else {
+                throw EQLError(at: expression.location, "unknown function [\(name)]")
+            }
+            let nodes = try arguments.map { (argument) throws(EQLError) in try value(argument, &bindings) }
+            return FunctionNode(function: function, caseInsensitive: caseInsensitive, arguments: nodes,
+                                blocks: function == .cidrMatch ? cidrBlocks(arguments) : [])
+        }
+    }
+}

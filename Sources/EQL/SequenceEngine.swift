@@ -1,0 +1,226 @@
+import DequeModule
+import ECS
+
+/// A partial (or complete) sequence: the events matched so far, one per positive stage.
+struct PartialSequence {
+    var events: [Event]
+    var ordinals: [Ordinal]
+    /// Creation number, for evicting the oldest.
+    let serial: UInt64
+
+    var start: Ordinal { ordinals[0] }
+    var last: Ordinal { ordinals[ordinals.count - 1] }
+}
+
+/// The state of one join key: partial sequences per stage, and the latest `until` event.
+struct KeyState {
+    /// Partials waiting for their next stage, indexed by the stage they reached, oldest first.
+    var groups: [Deque<PartialSequence>]
+    var latestUntil: Ordinal?
+    var live = 0
+
+    init(stageCount: Int) {
+        groups = Array(repeating: Deque(), count: stageCount)
+    }
+}
+
+/// The sequence state machine behind ``SequenceMatcher`` (see its documentation for semantics).
+struct SequenceEngine {
+    let plan: SequencePlan
+    private let firstPositive: Int
+    private let lastPositive: Int
+    private let previousPositive: [Int]
+    private var keys: [SequenceKey: KeyState] = [:]
+    /// Creation order of live partials, for eviction (entries of partials already gone are skipped).
+    private var creationOrder: Deque<(key: SequenceKey, serial: UInt64)> = []
+    private var liveSerials: Set<UInt64> = []
+    private var nextSerial: UInt64 = 0
+    private var missing: MissingEventChecker?
+    private var output: ResultCollector
+    private(set) var evictionCount = 0
+
+    init(plan: SequencePlan) {
+        self.plan = plan
+        let positive = plan.stages.indices.filter { !plan.stages[$0].isMissing }
+        firstPositive = positive.first!
+        lastPositive = positive.last!
+        var previous: [Int] = []
+        var last = -1
+        for index in plan.stages.indices {
+            previous.append(last)
+            if !plan.stages[index].isMissing { last = index }
+        }
+        previousPositive = previous
+        missing = plan.stages.contains(where: \.isMissing) ? MissingEventChecker(plan: plan) : nil
+        output = ResultCollector(limit: plan.limit)
+    }
+
+    var liveCount: Int { liveSerials.count }
+
+    mutating func process(_ event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
+        guard !output.isDone else { return }
+        // Evaluate each distinct filter once.
+        var hits: UInt64 = 0
+        var extraHits: [Bool] = []
+        if plan.filters.count <= 64 {
+            for (index, filter) in plan.filters.enumerated() where filter.test(event) == true { hits |= 1 << UInt64(index) }
+            if hits == 0 { return }
+        } else {
+            extraHits = plan.filters.map { $0.test(event) == true }
+            if !extraHits.contains(true) { return }
+        }
+        func hit(_ filter: Int) -> Bool { extraHits.isEmpty ? hits & (1 << UInt64(filter)) != 0 : extraHits[filter] }
+
+        // Highest stage first, so one event never feeds its own partial.
+        for stageIndex in plan.stages.indices.reversed() {
+            let stage = plan.stages[stageIndex]
+            guard !stage.isMissing, hit(stage.filter) else { continue }
+            let key = SequenceKey(event: event, fields: stage.keys)
+            if stageIndex == firstPositive {
+                let partial = PartialSequence(events: [event], ordinals: [ordinal], serial: nextSerial)
+                nextSerial &+= 1
+                if stageIndex == lastPositive {
+                    complete(partial, key: key, into: &matches)
+                } else {
+                    track(partial, key: key, stage: stageIndex)
+                }
+            } else {
+                match(stageIndex, key: key, event: event, ordinal: ordinal, into: &matches)
+            }
+            if output.isDone { return }
+        }
+        if missing != nil {
+            for stageIndex in plan.stages.indices where plan.stages[stageIndex].isMissing && hit(plan.stages[stageIndex].filter) {
+                let key = SequenceKey(event: event, fields: plan.stages[stageIndex].keys)
+                missing!.record(stage: stageIndex, key: key, timestamp: ordinal.timestamp, output: &output, into: &matches)
+            }
+        }
+        if let until = plan.until, hit(until.filter) {
+            let key = SequenceKey(event: event, fields: until.keys)
+            if keys[key] != nil { keys[key]!.latestUntil = ordinal }
+        }
+    }
+
+    private mutating func track(_ partial: PartialSequence, key: SequenceKey, stage: Int) {
+        keys[key, default: KeyState(stageCount: plan.stages.count)].groups[stage].append(partial)
+        keys[key]!.live += 1
+        liveSerials.insert(partial.serial)
+        creationOrder.append((key, partial.serial))
+        while liveSerials.count > plan.maxLivePartials { evictOldest() }
+        if creationOrder.count > 2 * max(liveSerials.count, 64) { compactCreationOrder() }
+    }
+
+    private mutating func match(_ stage: Int, key: SequenceKey, event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
+        let previous = previousPositive[stage]
+        guard var state = keys.removeValue(forKey: key) else { return }
+        defer { if state.live > 0 { keys[key] = state } }
+        // trimBefore: the latest partial strictly before this event, removed with all older ones.
+        var group = state.groups[previous]
+        guard let position = group.lastIndex(where: { $0.last < ordinal }) else { return }
+        var partial = group[position]
+        for removed in group.prefix(through: position) { liveSerials.remove(removed.serial) }
+        state.live -= position + 1
+        group.removeFirst(position + 1)
+        state.groups[previous] = group
+        if plan.maxspan > 0, ordinal.timestamp &- partial.start.timestamp > plan.maxspan { return }
+        if let until = state.latestUntil, until >= partial.last, until < ordinal { return }
+        partial.events.append(event)
+        partial.ordinals.append(ordinal)
+        if stage == lastPositive {
+            complete(partial, key: key, into: &matches)
+        } else {
+            state.groups[stage].append(partial)
+            state.live += 1
+            liveSerials.insert(partial.serial)
+        }
+    }
+
+    private mutating func complete(_ partial: PartialSequence, key: SequenceKey, into matches: inout [SequenceMatch]) {
+        if missing != nil {
+            missing!.check(partial, key: key, output: &output, into: &matches)
+        } else {
+            output.add(SequenceMatch(events: partial.events, ordinals: partial.ordinals, joinValues: key.joinValues), into: &matches)
+        }
+    }
+
+    private mutating func evictOldest() {
+        while let (key, serial) = creationOrder.popFirst() {
+            guard liveSerials.contains(serial), var state = keys.removeValue(forKey: key) else { continue }
+            for stage in state.groups.indices {
+                if let index = state.groups[stage].firstIndex(where: { $0.serial == serial }) {
+                    state.groups[stage].remove(at: index)
+                    state.live -= 1
+                    break
+                }
+            }
+            liveSerials.remove(serial)
+            if state.live > 0 { keys[key] = state }
+            evictionCount += 1
+            return
+        }
+    }
+
+    private mutating func compactCreationOrder() {
+        creationOrder = Deque(creationOrder.filter { liveSerials.contains($0.serial) })
+    }
+
+    mutating func advance(to watermark: Int64, into matches: inout [SequenceMatch]) {
+        if plan.maxspan > 0 {
+            let limit = watermark &- plan.maxspan
+            for key in Array(keys.keys) {
+                guard var state = keys.removeValue(forKey: key) else { continue }
+                for stage in state.groups.indices where !state.groups[stage].isEmpty {
+                    // A partial that can no longer complete dooms itself and every older partial of its
+                    // group: the next match at the following stage would pick it and reject it.
+                    guard let doomed = state.groups[stage].lastIndex(where: { $0.start.timestamp < limit }) else { continue }
+                    for removed in state.groups[stage].prefix(through: doomed) { liveSerials.remove(removed.serial) }
+                    state.groups[stage].removeFirst(doomed + 1)
+                    state.live -= doomed + 1
+                }
+                if state.live > 0 { keys[key] = state }
+            }
+            if creationOrder.count > 2 * max(liveSerials.count, 64) { compactCreationOrder() }
+        }
+        missing?.advance(to: watermark, output: &output, into: &matches)
+    }
+
+    mutating func finish(into matches: inout [SequenceMatch]) {
+        missing?.finish(output: &output, into: &matches)
+        output.finish(into: &matches)
+    }
+}
+
+/// Applies `head`/`tail` to the stream of decided matches.
+struct ResultCollector {
+    let limit: ResultLimit?
+    private var emitted = 0
+    private var held: Deque<SequenceMatch> = []
+
+    init(limit: ResultLimit?) {
+        self.limit = limit
+    }
+
+    /// Whether no more results can be emitted (`head` reached).
+    var isDone: Bool {
+        guard let limit, !limit.fromEnd else { return false }
+        return emitted >= limit.offset + limit.count
+    }
+
+    mutating func add(_ match: SequenceMatch, into matches: inout [SequenceMatch]) {
+        guard let limit else { matches.append(match); return }
+        if limit.fromEnd {
+            held.append(match)
+            if held.count > limit.offset + limit.count { held.removeFirst() }
+            return
+        }
+        guard emitted < limit.offset + limit.count else { return }
+        emitted += 1
+        if emitted > limit.offset { matches.append(match) }
+    }
+
+    mutating func finish(into matches: inout [SequenceMatch]) {
+        guard let limit, limit.fromEnd else { return }
+        matches.append(contentsOf: Array(held).dropLast(limit.offset).suffix(limit.count))
+        held.removeAll()
+    }
+}

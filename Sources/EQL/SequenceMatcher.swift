@@ -1,0 +1,104 @@
+import ECS
+
+/// Per-shard state of one sequence (or sample) query: partial sequences keyed by their join
+/// values, advanced event by event exactly as Elasticsearch's `SequenceMatcher` advances them.
+///
+/// Not thread-safe: one thread owns a matcher. Events **must** arrive in non-decreasing
+/// ``Ordinal`` order; the caller (the pipeline) reorders by event time within its allowed
+/// lateness. Given that, the matches are those Elasticsearch finds over the same events:
+///
+/// - An event matching stage *i* > 0 takes, for its join key, the **latest** partial sequence at
+///   stage *i − 1* whose ordinal is strictly lower; that sequence and all older ones at stage
+///   *i − 1* are removed (`trimBefore`). Only then are `maxspan` (last − first event time ≤ maxspan)
+///   and `until` (no `until` event for the key between the partial's last event and this one)
+///   checked, so a rejected partial is gone too. A stage-0 event starts a new partial sequence.
+///   An event matching several stages is applied to the highest stage first, which gives the
+///   result of Elasticsearch's stage-by-stage batch processing.
+/// - `[…] with runs=N` is the stage written N times.
+/// - Missing-event stages `![…]` are checked when the positive stages complete, with
+///   Elasticsearch's rules (`TumblingWindow.checkMissingEvents`): an event of a middle missing stage
+///   strictly between its neighbours' times discards the sequence; leading and trailing missing
+///   stages reject it when such an event lies within `maxspan`. A match waiting on a trailing
+///   missing stage is released by ``advance(to:into:)`` once event time passes the point where no
+///   event could reject it, or by ``finish(into:)``.
+/// - Memory is bounded: ``advance(to:into:)`` drops partial sequences that can no longer complete
+///   within `maxspan`, and at most ``CompileOptions/maxLivePartialSequences`` partials are kept
+///   (the oldest is evicted and counted in ``evictions``).
+/// - `| head N` stops the matcher after N matches; `| tail N` holds the last N matches back until
+///   ``finish(into:)``.
+///
+/// Matches are appended to the `matches` argument of each call, in the order they are decided.
+public struct SequenceMatcher {
+    enum Engine {
+        case none
+        case sequence(SequenceEngine)
+        case sample(SampleEngine)
+    }
+
+    var engine: Engine
+
+    init(engine: Engine) {
+        self.engine = engine
+    }
+
+    /// Feeds one event. `ordinal` must not be lower than the previous event's.
+    public mutating func process(_ event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
+        switch engine {
+        case .none: return
+        case .sequence(var sequence):
+            engine = .none
+            sequence.process(event, ordinal: ordinal, into: &matches)
+            engine = .sequence(sequence)
+        case .sample(var sample):
+            engine = .none
+            sample.process(event, ordinal: ordinal)
+            engine = .sample(sample)
+        }
+    }
+
+    /// Tells the matcher that event time has reached `watermark` (nanoseconds): no event processed
+    /// from now on has a lower timestamp. Expires partial sequences that can no longer complete
+    /// within `maxspan` and releases matches that were waiting on a trailing missing-event stage.
+    public mutating func advance(to watermark: Int64, into matches: inout [SequenceMatch]) {
+        switch engine {
+        case .none, .sample: return
+        case .sequence(var sequence):
+            engine = .none
+            sequence.advance(to: watermark, into: &matches)
+            engine = .sequence(sequence)
+        }
+    }
+
+    /// Ends the input: releases matches still waiting on a trailing missing-event stage, the
+    /// held-back results of `| tail N`, and the results of `sample` queries.
+    public mutating func finish(into matches: inout [SequenceMatch]) {
+        switch engine {
+        case .none: return
+        case .sequence(var sequence):
+            engine = .none
+            sequence.finish(into: &matches)
+            engine = .sequence(sequence)
+        case .sample(var sample):
+            engine = .none
+            sample.finish(into: &matches)
+            engine = .sample(sample)
+        }
+    }
+
+    /// Partial sequences currently held (not counting matches waiting on a missing-event check).
+    public var liveSequences: Int {
+        switch engine {
+        case .none: 0
+        case .sequence(let sequence): sequence.liveCount
+        case .sample(let sample): sample.liveCount
+        }
+    }
+
+    /// Partial sequences evicted so far because of ``CompileOptions/maxLivePartialSequences``.
+    public var evictions: Int {
+        switch engine {
+        case .none, .sample: 0
+        case .sequence(let sequence): sequence.evictionCount
+        }
+    }
+}

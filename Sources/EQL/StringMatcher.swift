@@ -1,0 +1,83 @@
+import ECS
+import Foundation
+
+/// The compiled right-hand side of `==`/`in` with string constants, `:`, `like` and `regex`:
+/// a set of exact strings, wildcard patterns and regular expressions, any of which may match.
+///
+/// Exact strings are probed in a ``ByteStringSet`` and wildcards run over the bytes, both without
+/// allocating. Regular expressions use Foundation's `NSRegularExpression`, anchored at both ends
+/// as Lucene's are (that path converts the text to a `String`).
+struct StringMatcher: Sendable {
+    /// Exact members (case-sensitive or not, per the operator).
+    let exact: ByteStringSet
+    /// Wildcard patterns.
+    let wildcards: [WildcardPattern]
+    /// Regular expressions.
+    let regexes: [LuceneRegex]
+
+    /// Builds the matcher for an operator and its constant strings.
+    init(exact: [String] = [], wildcards: [String] = [], regexes: [LuceneRegex] = [], caseInsensitive: Bool) {
+        self.exact = ByteStringSet(exact, caseInsensitive: caseInsensitive)
+        self.wildcards = wildcards.map { WildcardPattern($0, caseInsensitive: caseInsensitive) }
+        self.regexes = regexes
+    }
+
+    /// Whether the UTF-8 `bytes` match.
+    @inline(__always)
+    func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if !exact.isEmpty, exact.contains(bytes) { return true }
+        for pattern in wildcards where pattern.matches(bytes) { return true }
+        if !regexes.isEmpty {
+            let text = String(decoding: bytes, as: UTF8.self)
+            for regex in regexes where regex.matches(text) { return true }
+        }
+        return false
+    }
+
+    /// Whether a value matches; numbers and booleans are matched by their string form, as a
+    /// keyword query on a numeric field would parse the constant.
+    func matches(_ value: Value, in event: Event) -> Bool {
+        switch value {
+        case .null: return false
+        case .bytes, .text: return value.withStringBytes(in: event) { matches($0) }!
+        default:
+            guard let form = value.stringForm(in: event) else { return false }
+            return form.withUnsafeBufferPointer { matches($0) }
+        }
+    }
+}
+
+/// A Lucene-style regular expression (`regex`/`regex~`), always matching the whole string.
+struct LuceneRegex: @unchecked Sendable {
+    // NSRegularExpression is immutable and documented as thread-safe.
+    private let expression: NSRegularExpression
+    /// The pattern as written.
+    let source: String
+
+    /// Compiles `pattern`; returns nil with a reason when it is not a valid expression.
+    static func compile(_ pattern: String, caseInsensitive: Bool) -> Result<LuceneRegex, RegexSyntaxError> {
+        let options: NSRegularExpression.Options = caseInsensitive ? [.caseInsensitive] : []
+        do {
+            let expression = try NSRegularExpression(pattern: "^(?:" + pattern + ")$", options: options)
+            return .success(LuceneRegex(expression: expression, source: pattern))
+        } catch {
+            return .failure(RegexSyntaxError(pattern: pattern))
+        }
+    }
+
+    private init(expression: NSRegularExpression, source: String) {
+        self.expression = expression
+        self.source = source
+    }
+
+    /// Whether the whole of `text` matches.
+    func matches(_ text: String) -> Bool {
+        let range = NSRange(text.startIndex ..< text.endIndex, in: text)
+        return expression.firstMatch(in: text, options: [.anchored], range: range) != nil
+    }
+}
+
+/// An invalid regular expression in a `regex` predicate.
+struct RegexSyntaxError: Error {
+    let pattern: String
+}

@@ -1,0 +1,47 @@
+import ECS
+@testable import EQL
+import Foundation
+
+/// Compiles queries and reads JSON events against the resulting catalog.
+struct Harness {
+    var fields = FieldCatalog.Builder()
+    var timestampPaths = ["@timestamp"]
+
+    /// Compiles `text`, registering its fields.
+    mutating func compile(_ text: String, options: CompileOptions = .init()) throws -> CompiledQuery {
+        try CompiledQuery(Query.parse(text), fields: &fields, options: options)
+    }
+
+    /// Reads JSON documents (after every query is compiled).
+    func events(_ documents: [String]) throws -> [Event] {
+        var catalog = fields
+        for path in timestampPaths { catalog.intern(path) }
+        var reader = EventReader(catalog: catalog.build(), timestampPaths: timestampPaths)
+        return try documents.enumerated().map { index, json in
+            try reader.read(bytes: Array(json.utf8), origin: .memory(index: index))
+        }
+    }
+
+    /// Reads one JSON document.
+    func event(_ json: String) throws -> Event { try events([json])[0] }
+}
+
+/// Runs a sequence query over events in the given order with ordinals from their timestamps.
+func runSequence(_ query: CompiledQuery, _ events: [Event], advanceEach: Bool = false) -> [SequenceMatch] {
+    var matcher = query.makeMatcher()
+    var matches: [SequenceMatch] = []
+    for (index, event) in events.enumerated() {
+        matcher.process(event, ordinal: Ordinal(timestamp: event.timestamp, tiebreaker: 0, arrival: UInt64(index)), into: &matches)
+        if advanceEach { matcher.advance(to: event.timestamp, into: &matches) }
+    }
+    matcher.finish(into: &matches)
+    return matches
+}
+
+extension Event {
+    /// The string value of a path in the original document (test convenience, via Foundation).
+    func documentValue(_ path: String) -> Any? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(document)) as? [String: Any] else { return nil }
+        return object[path]
+    }
+}
