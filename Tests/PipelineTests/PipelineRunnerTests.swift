@@ -138,3 +138,25 @@ struct PipelineDeclarationTests {
         #expect(alerts.allSatisfy { $0["tripline.test"] as? String == "tagged" })
     }
 }
+
+@Suite("Partitioning")
+struct PartitioningTests {
+    @Test("sequence rules that do not join on the partition key are reported; the founding rules join on host.id")
+    func rulesSpanningPartitions() throws {
+        let directory = temporaryPath("rules")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: rulesPath + "/linux_impact_data_encrypted_via_openssl.toml",
+                                         toPath: directory + "/founding.toml")
+        let byUser = """
+            [rule]
+            rule_id = "u"
+            name = "by user"
+            type = "eql"
+            language = "eql"
+            query = "sequence by user.name [process where true] [network where true]"
+            """
+        try byUser.write(toFile: directory + "/by-user.toml", atomically: true, encoding: .utf8)
+        let runner = try PipelineRunner.prepare(Pipeline("p") { Detect(rules: directory) })
+        #expect(runner.rulesSpanningPartitions.map(\.rule.name) == ["by user"])
+    }
+}

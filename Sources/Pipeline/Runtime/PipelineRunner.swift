@@ -63,8 +63,30 @@ public final class PipelineRunner: Sendable {
                                        extraFields: requiredFields(of: pipeline, enrichers: enrichers))
         guard ruleSet.failures.isEmpty else { throw PipelineError.rulesFailed(ruleSet.failures) }
         guard !ruleSet.rules.isEmpty else { throw PipelineError.noRules(path: pipeline.detection.rulesPath) }
-        return PipelineRunner(pipeline: pipeline, ruleSet: ruleSet, enrichers: enrichers, metrics: metrics,
-                              showProgress: showProgress, logger: logger)
+        let runner = PipelineRunner(pipeline: pipeline, ruleSet: ruleSet, enrichers: enrichers, metrics: metrics,
+                                    showProgress: showProgress, logger: logger)
+        let spanning = runner.rulesSpanningPartitions
+        if runner.shardCount > 1, !spanning.isEmpty {
+            let names = spanning.prefix(5).map { "'\($0.rule.name)'" }.joined(separator: ", ")
+            logger.warning("""
+                \(spanning.count) sequence rule(s) join on neither \(pipeline.partitioning.key) nor an entity id \
+                (\(names)\(spanning.count > 5 ? ", …" : "")): with \(runner.shardCount) shards they match only \
+                events of one \(pipeline.partitioning.key) value; --shards 1 correlates across them
+                """)
+            for rule in spanning { logger.debug("joins without \(pipeline.partitioning.key): \(rule.rule.source.path)") }
+        }
+        return runner
+    }
+
+    /// Sequence and sample rules that may correlate events of several partitions, which then meet in
+    /// different shards: their join keys include neither the partition key nor, when partitioning by
+    /// `host.id`, an Elastic entity id (`process.entity_id`, …, unique to one host).
+    public var rulesSpanningPartitions: [DetectionRule] {
+        let key = pipeline.partitioning.key
+        return ruleSet.rules.filter { rule in
+            guard rule.query.query.isSequence || rule.query.query.isSample else { return false }
+            return !rule.joinPaths.contains { $0 == key || (key == "host.id" && $0.hasSuffix("entity_id")) }
+        }
     }
 
     /// Runs until the source ends or `stop` is set, then drains: every event read is evaluated,
