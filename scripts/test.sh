@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-if [ -f scripts/kafka-broker.sh ]; then
-    bash scripts/kafka-broker.sh start >&2
-    trap 'bash scripts/kafka-broker.sh stop >&2 || true' EXIT
-fi
+TRIPLINE_KAFKA_BROKERS="$(bash scripts/kafka-broker.sh start)"
+export TRIPLINE_KAFKA_BROKERS
+trap 'bash scripts/kafka-broker.sh stop >&2 || true' EXIT
+echo "test: Kafka-protocol broker (Tansu) at $TRIPLINE_KAFKA_BROKERS" >&2
 swift test "$@"
