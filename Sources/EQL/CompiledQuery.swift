@@ -18,6 +18,8 @@ public final class CompiledQuery: Sendable {
     /// The query this was compiled from.
     public let query: Query
     /// The join (`by`) fields of the first stage, shared keys first; empty for event queries.
+    /// Keys that are expressions rather than fields (`by unique_pid * 2`, rare) are not listed,
+    /// so ``SequenceMatch/joinValues`` lines up with this list when every key is a field.
     public let joinFields: [FieldID]
     let plan: Plan
 
@@ -31,7 +33,7 @@ public final class CompiledQuery: Sendable {
     /// Compiles `query`, registering the fields it reads in `fields`.
     public init(_ query: Query, fields: inout FieldCatalog.Builder, options: CompileOptions = .init()) throws(EQLError) {
         self.query = query
-        var compiler = ExpressionCompiler(fields: fields)
+        var compiler = ExpressionCompiler(fields: fields, dateFields: options.dateFields)
         let category = compiler.fields.intern(options.categoryField)
         switch query.ast.body {
         case .event(let filter):
@@ -40,11 +42,11 @@ public final class CompiledQuery: Sendable {
         case .sequence(let sequence):
             let built = try SequencePlan.build(sequence, limit: query.limit, options: options, category: category, compiler: &compiler)
             plan = .sequence(built)
-            joinFields = built.stages.first?.keys ?? []
+            joinFields = built.stages.first?.keys.fields ?? []
         case .sample(let sample):
-            let built = try SamplePlan.build(sample, limit: query.limit, category: category, compiler: &compiler)
+            let built = try SamplePlan.build(sample, limit: query.limit, options: options, category: category, compiler: &compiler)
             plan = .sample(built)
-            joinFields = built.stages.first?.keys ?? []
+            joinFields = built.stages.first?.keys.fields ?? []
         }
         fields = compiler.fields
     }
@@ -61,17 +63,23 @@ public final class CompiledQuery: Sendable {
         return AndCondition(operands: operands)
     }
 
-    /// Compiles the keys of a stage: shared keys, then the stage's own.
-    static func keys(_ expressions: [ExpressionAST], compiler: inout ExpressionCompiler) -> (fields: [FieldID], mandatory: [FieldID]) {
-        var fields: [FieldID] = []
+    /// Compiles join keys; non-optional field keys are mandatory (must not be null), as
+    /// Elasticsearch's `AddMandatoryJoinKeyFilter` makes them.
+    static func keys(_ expressions: [ExpressionAST], compiler: inout ExpressionCompiler) throws(EQLError) -> (parts: [JoinKeyReader.Part], mandatory: [FieldID]) {
+        var parts: [JoinKeyReader.Part] = []
         var mandatory: [FieldID] = []
         for expression in expressions {
-            guard case .field(let path, let optional) = expression.kind else { continue }
-            let id = compiler.fields.intern(path)
-            fields.append(id)
-            if !optional { mandatory.append(id) }
+            if case .field(let path, let optional) = expression.kind {
+                let id = compiler.fields.intern(path)
+                parts.append(.field(id))
+                if !optional { mandatory.append(id) }
+            } else {
+                var bindings: [FieldID] = []
+                let node = try compiler.value(expression, &bindings)
+                parts.append(.expression(node, fields: bindings))
+            }
         }
-        return (fields, mandatory)
+        return (parts, mandatory)
     }
 
     /// For event queries, whether `event` matches (category and condition). For sequence and
@@ -100,8 +108,8 @@ public final class CompiledQuery: Sendable {
 struct PlanStage: Sendable {
     /// Index of the stage's filter in the plan's distinct filters.
     let filter: Int
-    /// Join key fields (shared first).
-    let keys: [FieldID]
+    /// How the join key is read (shared keys first).
+    let keys: JoinKeyReader
     /// Whether this is a missing-event stage.
     let isMissing: Bool
 }
@@ -121,20 +129,20 @@ struct SequencePlan: Sendable {
                       compiler: inout ExpressionCompiler) throws(EQLError) -> SequencePlan {
         var filters: [any Condition] = []
         var stages: [PlanStage] = []
-        let shared = CompiledQuery.keys(sequence.sharedKeys, compiler: &compiler)
+        let shared = try CompiledQuery.keys(sequence.sharedKeys, compiler: &compiler)
         for stage in sequence.stages {
-            let own = CompiledQuery.keys(stage.keys, compiler: &compiler)
+            let own = try CompiledQuery.keys(stage.keys, compiler: &compiler)
             let condition = try CompiledQuery.filter(stage.filter, category: category, mandatoryKeys: shared.mandatory + own.mandatory, compiler: &compiler)
             filters.append(condition)
             for _ in 0 ..< stage.runs {
-                stages.append(PlanStage(filter: filters.count - 1, keys: shared.fields + own.fields, isMissing: stage.isMissing))
+                stages.append(PlanStage(filter: filters.count - 1, keys: JoinKeyReader(parts: shared.parts + own.parts), isMissing: stage.isMissing))
             }
         }
         var until: PlanStage?
         if let stage = sequence.until {
-            let own = CompiledQuery.keys(stage.keys, compiler: &compiler)
+            let own = try CompiledQuery.keys(stage.keys, compiler: &compiler)
             filters.append(try CompiledQuery.filter(stage.filter, category: category, mandatoryKeys: [], compiler: &compiler))
-            until = PlanStage(filter: filters.count - 1, keys: shared.fields + own.fields, isMissing: false)
+            until = PlanStage(filter: filters.count - 1, keys: JoinKeyReader(parts: shared.parts + own.parts), isMissing: false)
         }
         return SequencePlan(filters: filters, stages: stages, until: until, maxspan: sequence.maxspan ?? 0, limit: limit,
                             maxLivePartials: options.maxLivePartialSequences)
@@ -146,17 +154,21 @@ struct SamplePlan: Sendable {
     let filters: [any Condition]
     let stages: [PlanStage]
     let limit: ResultLimit?
+    let maxSamplesPerKey: Int
+    /// The most join keys tracked (``CompileOptions/maxLivePartialSequences``).
+    let maxKeys: Int
 
-    static func build(_ sample: SampleAST, limit: ResultLimit?, category: FieldID,
+    static func build(_ sample: SampleAST, limit: ResultLimit?, options: CompileOptions, category: FieldID,
                       compiler: inout ExpressionCompiler) throws(EQLError) -> SamplePlan {
         var filters: [any Condition] = []
         var stages: [PlanStage] = []
-        let shared = CompiledQuery.keys(sample.sharedKeys, compiler: &compiler)
+        let shared = try CompiledQuery.keys(sample.sharedKeys, compiler: &compiler)
         for stage in sample.stages {
-            let own = CompiledQuery.keys(stage.keys, compiler: &compiler)
+            let own = try CompiledQuery.keys(stage.keys, compiler: &compiler)
             filters.append(try CompiledQuery.filter(stage.filter, category: category, mandatoryKeys: shared.mandatory + own.mandatory, compiler: &compiler))
-            stages.append(PlanStage(filter: filters.count - 1, keys: shared.fields + own.fields, isMissing: false))
+            stages.append(PlanStage(filter: filters.count - 1, keys: JoinKeyReader(parts: shared.parts + own.parts), isMissing: false))
         }
-        return SamplePlan(filters: filters, stages: stages, limit: limit)
+        return SamplePlan(filters: filters, stages: stages, limit: limit, maxSamplesPerKey: options.maxSamplesPerKey,
+                          maxKeys: options.maxLivePartialSequences)
     }
 }

@@ -187,3 +187,26 @@ struct CategoryCondition: Condition {
         return false
     }
 }
+
+/// `dateField OP constant` on a field with date semantics: each value (ISO 8601 string or epoch
+/// milliseconds) is compared as an instant at millisecond precision.
+struct FieldTimeComparisonCondition: Condition {
+    let field: FieldID
+    let operation: ComparisonOperator
+    let millis: Int64
+    func test(_ event: Event) -> Truth {
+        for index in event.slotRange(of: field) {
+            let slot = event.slots[index]
+            let value: Int64?
+            switch slot.kind {
+            case .integer: value = slot.integerValue
+            case .double: value = Int64(exactly: slot.doubleValue.rounded(.down))
+            case .string: value = event.withBytes(of: slot.stringBytes, Timestamp.parseISO8601).map(ExpressionCompiler.floorMillis)
+            default: value = nil
+            }
+            guard let value else { continue }
+            if case .bool(true) = Comparison.apply(operation, .integer(value), .integer(millis), in: event) { return true }
+        }
+        return false
+    }
+}

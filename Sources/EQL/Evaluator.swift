@@ -147,6 +147,19 @@ struct PatternNode: ValueNode {
     }
 }
 
+/// `left : right` where `right` is not a constant string: case-insensitive equality of strings,
+/// plain equality of other values.
+struct InsensitiveEqualsNode: ValueNode {
+    let left: any ValueNode
+    let right: any ValueNode
+    func evaluate(_ scope: Scope) -> Value {
+        let l = left.evaluate(scope), r = right.evaluate(scope)
+        if case .null = l { return .null }
+        if case .null = r { return .null }
+        return .bool(Comparison.order(l, r, in: scope.event, caseInsensitive: true) == 0)
+    }
+}
+
 /// `-value`.
 struct NegateNode: ValueNode {
     let operand: any ValueNode

@@ -5,6 +5,8 @@ import ECS
 struct ExpressionCompiler {
     /// Where field paths are registered.
     var fields: FieldCatalog.Builder
+    /// Paths compared as dates (see ``CompileOptions/dateFields``).
+    let dateFields: Set<String>
 
     /// Compiles a condition (the `where` clause of a filter).
     mutating func condition(_ expression: ExpressionAST) throws(EQLError) -> any Condition {
@@ -95,6 +97,10 @@ struct ExpressionCompiler {
         }
         if let field, case .field(let path, _) = field.kind, let constant {
             let id = fields.intern(path)
+            if dateFields.contains(path), let millis = Self.epochMillis(constant) {
+                let condition = FieldTimeComparisonCondition(field: id, operation: effective == .notEqual ? .equal : effective, millis: millis)
+                return effective == .notEqual ? NotCondition(operand: condition) : condition
+            }
             if effective == .notEqual {
                 return NotCondition(operand: fieldEquals(id, constant))
             }
@@ -107,6 +113,19 @@ struct ExpressionCompiler {
             return NotCondition(operand: LeafCondition(node: node, fields: bindings, nullIsFalse: false))
         }
         return try leaf(whole, nullIsFalse: false)
+    }
+
+    /// A date constant as epoch milliseconds: an ISO 8601 string or a number of milliseconds.
+    private static func epochMillis(_ constant: LiteralValue) -> Int64? {
+        switch constant {
+        case .integer(let millis): millis
+        case .string(let text): Timestamp.parseISO8601(text).map { Self.floorMillis($0) }
+        default: nil
+        }
+    }
+
+    static func floorMillis(_ nanos: Int64) -> Int64 {
+        nanos >= 0 ? nanos / 1_000_000 : (nanos - 999_999) / 1_000_000
     }
 
     private func fieldEquals(_ field: FieldID, _ constant: LiteralValue) -> any Condition {
@@ -178,18 +197,22 @@ struct ExpressionCompiler {
 
     private mutating func pattern(_ operation: PatternOperator, _ subject: ExpressionAST, _ patterns: [ExpressionAST],
                                   _ whole: ExpressionAST) throws(EQLError) -> any Condition {
-        let (matcher, others) = patternMatcher(operation, patterns)
-        if case .field(let path, _) = subject.kind {
-            let id = fields.intern(path)
-            var operands: [any Condition] = [FieldStringCondition(field: id, matcher: matcher)]
-            for literal in others {
-                operands.append(literal == .null
-                    ? FieldIsNullCondition(field: id, negated: false)
-                    : FieldComparisonCondition(field: id, operation: .equal, constant: Value(literal)))
-            }
-            return operands.count == 1 ? operands[0] : OrCondition(operands: operands)
+        // `null : x` is a null check of x, like `x : null`.
+        if operation == .insensitiveEquals, case .literal(.null) = subject.kind, patterns.count == 1 {
+            return try comparison(.equal, patterns[0], subject, whole)
         }
-        return try leaf(whole, nullIsFalse: false)
+        guard case .field(let path, _) = subject.kind, patterns.allSatisfy(isLiteral) else {
+            return try leaf(whole, nullIsFalse: false)
+        }
+        let (matcher, others) = patternMatcher(operation, patterns)
+        let id = fields.intern(path)
+        var operands: [any Condition] = [FieldStringCondition(field: id, matcher: matcher)]
+        for literal in others {
+            operands.append(literal == .null
+                ? FieldIsNullCondition(field: id, negated: false)
+                : FieldComparisonCondition(field: id, operation: .equal, constant: Value(literal)))
+        }
+        return operands.count == 1 ? operands[0] : OrCondition(operands: operands)
     }
 
     private func cidrBlocks(_ arguments: [ExpressionAST]) -> [CIDRBlock] {
@@ -233,12 +256,22 @@ struct ExpressionCompiler {
                                   list: try list.map { (item) throws(EQLError) in try value(item, &bindings) },
                                   negated: negated, caseInsensitive: caseInsensitive)
         case .pattern(let operation, let subject, let patterns):
-            let (matcher, others) = patternMatcher(operation, patterns)
-            var node: any ValueNode = PatternNode(value: try value(subject, &bindings), matcher: matcher)
-            if !others.isEmpty {
-                let list = others.map { ConstantNode(value: Value($0)) as any ValueNode }
-                let equality = MembershipNode(value: try value(subject, &bindings), list: list, negated: false, caseInsensitive: true)
-                node = LogicNode(isAnd: false, left: node, right: equality)
+            if operation == .insensitiveEquals, case .literal(.null) = subject.kind, patterns.count == 1 {
+                return IsNullNode(operand: try value(patterns[0], &bindings), negated: false)
+            }
+            let (matcher, _) = patternMatcher(operation, patterns)
+            let operand = try value(subject, &bindings)
+            var node: any ValueNode = PatternNode(value: operand, matcher: matcher)
+            for pattern in patterns {
+                switch pattern.kind {
+                case .literal(.string):
+                    continue
+                case .literal(.null):
+                    node = LogicNode(isAnd: false, left: node, right: IsNullNode(operand: operand, negated: false))
+                default:
+                    let other = InsensitiveEqualsNode(left: operand, right: try value(pattern, &bindings))
+                    node = LogicNode(isAnd: false, left: node, right: other)
+                }
             }
             return node
         case .arithmetic(let operation, let left, let right):

@@ -75,8 +75,11 @@ struct FunctionNode: ValueNode {
             guard let text = arguments[0].evaluate(scope).stringArray(in: event) else { return .null }
             var base: Int64 = 10
             if arguments.count > 1 {
-                guard let value = integer(arguments[1].evaluate(scope)) else { return .null }
-                base = value
+                let given = arguments[1].evaluate(scope)
+                if case .null = given { base = 10 } else {
+                    guard let value = integer(given) else { return .null }
+                    base = value
+                }
             }
             return FunctionSemantics.number(text, base: base)
         case .cidrMatch:

@@ -245,7 +245,8 @@ struct Lexer {
         case "!":
             if next == "=" { return take(2, .notEqual) }
             if next == "[" { return take(2, .missingEventOpen) }
-            throw EQLError(at: start, "unexpected character '!': expected '!=' or '!['")
+            if next == ":" { return take(2, .notColon) }
+            throw EQLError(at: start, "unexpected character '!': expected '!=', '!:' or '!['")
         case "<": return next == "=" ? take(2, .lessOrEqual) : take(1, .less)
         case ">": return next == "=" ? take(2, .greaterOrEqual) : take(1, .greater)
         case "+": return take(1, .plus)

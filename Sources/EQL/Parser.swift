@@ -282,6 +282,12 @@ struct Parser {
         case .symbol(.lessOrEqual): comparison = .lessOrEqual
         case .symbol(.greater): comparison = .greater
         case .symbol(.greaterOrEqual): comparison = .greaterOrEqual
+        case .symbol(.colon), .symbol(.notColon):
+            let negated = current.kind == .symbol(.notColon)
+            let location = consume().location
+            let right = try parseInsensitiveOperands()
+            let comparison = ExpressionAST(.pattern(.insensitiveEquals, left, right), at: location)
+            return negated ? ExpressionAST(.not(comparison), at: location) : comparison
         case .symbol(.assign):
             throw EQLError(at: current.location, "use '==' for equality, not '='")
         default: return left
@@ -352,9 +358,6 @@ struct Parser {
             while accept(.comma) { list.append(try parseExpression()) }
             try expect(.rightParenthesis)
             return ExpressionAST(.membership(value, list, negated: negated, caseInsensitive: caseInsensitive), at: location)
-        case .symbol(.colon):
-            _ = consume()
-            return ExpressionAST(.pattern(.insensitiveEquals, value, try parseConstantList()), at: location)
         case .keyword(.like), .keyword(.likeInsensitive):
             let caseInsensitive = consume().kind == .keyword(.likeInsensitive)
             return ExpressionAST(.pattern(.like(caseInsensitive: caseInsensitive), value, try parseConstantList()), at: location)
@@ -364,6 +367,22 @@ struct Parser {
         default:
             return value
         }
+    }
+
+    /// The right side of `:`: an operand, or a parenthesized list of them (`x : ("a*", "b")`).
+    private mutating func parseInsensitiveOperands() throws(EQLError) -> [ExpressionAST] {
+        guard isSymbol(.leftParenthesis) else { return [try parseAdditive()] }
+        let start = position
+        _ = consume()
+        var list = [try parseExpression()]
+        while accept(.comma) { list.append(try parseExpression()) }
+        try expect(.rightParenthesis)
+        if list.count == 1 {
+            // A parenthesized operand may continue: `x : (a + 1) * 2`.
+            position = start
+            return [try parseAdditive()]
+        }
+        return list
     }
 
     /// `constant` or `(constant, constant, …)`.

@@ -101,10 +101,19 @@ public struct CompileOptions: Sendable {
     public var maxLivePartialSequences: Int
     /// The field holding the event category that `<category> where` tests.
     public var categoryField: String
+    /// How many samples a `sample` query returns per join key (Elasticsearch's `max_samples_per_key`).
+    public var maxSamplesPerKey: Int
+    /// Fields with date semantics: comparing one with a date string (`@timestamp < "2024-07-30"`)
+    /// or a number (epoch milliseconds) compares instants at millisecond precision, as
+    /// Elasticsearch does for `date` fields, whether the event holds an ISO 8601 string or a number.
+    public var dateFields: Set<String>
 
     /// Creates options; the defaults keep 100,000 partial sequences per matcher.
-    public init(maxLivePartialSequences: Int = 100_000, categoryField: String = "event.category") {
+    public init(maxLivePartialSequences: Int = 100_000, categoryField: String = "event.category", maxSamplesPerKey: Int = 1,
+                dateFields: Set<String> = ["@timestamp", "event.ingested", "event.created"]) {
         self.maxLivePartialSequences = max(1, maxLivePartialSequences)
         self.categoryField = categoryField
+        self.maxSamplesPerKey = max(1, maxSamplesPerKey)
+        self.dateFields = dateFields
     }
 }

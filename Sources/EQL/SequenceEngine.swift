@@ -75,7 +75,7 @@ struct SequenceEngine {
         for stageIndex in plan.stages.indices.reversed() {
             let stage = plan.stages[stageIndex]
             guard !stage.isMissing, hit(stage.filter) else { continue }
-            let key = SequenceKey(event: event, fields: stage.keys)
+            let key = stage.keys.key(of: event)
             if stageIndex == firstPositive {
                 let partial = PartialSequence(events: [event], ordinals: [ordinal], serial: nextSerial)
                 nextSerial &+= 1
@@ -91,12 +91,12 @@ struct SequenceEngine {
         }
         if missing != nil {
             for stageIndex in plan.stages.indices where plan.stages[stageIndex].isMissing && hit(plan.stages[stageIndex].filter) {
-                let key = SequenceKey(event: event, fields: plan.stages[stageIndex].keys)
+                let key = plan.stages[stageIndex].keys.key(of: event)
                 missing!.record(stage: stageIndex, key: key, timestamp: ordinal.timestamp, output: &output, into: &matches)
             }
         }
         if let until = plan.until, hit(until.filter) {
-            let key = SequenceKey(event: event, fields: until.keys)
+            let key = until.keys.key(of: event)
             if keys[key] != nil { keys[key]!.latestUntil = ordinal }
         }
     }

@@ -94,11 +94,13 @@ public struct SequenceMatcher {
         }
     }
 
-    /// Partial sequences evicted so far because of ``CompileOptions/maxLivePartialSequences``.
+    /// Partial sequences evicted so far because of ``CompileOptions/maxLivePartialSequences``
+    /// (for `sample` queries: join keys not tracked because the cap was reached).
     public var evictions: Int {
         switch engine {
-        case .none, .sample: 0
+        case .none: 0
         case .sequence(let sequence): sequence.evictionCount
+        case .sample(let sample): sample.droppedKeys
         }
     }
 }

@@ -77,4 +77,6 @@ enum Symbol: String, Sendable {
     case pipe = "|"
     case questionMark = "?"
     case missingEventOpen = "!["
+    /// `!:`, the negation of `:` (from the dialect the conformance suite was written in).
+    case notColon = "!:"
 }

@@ -27,9 +27,8 @@ enum Verifier {
 
     private static func verifyKeys(_ keys: [ExpressionAST]) throws(EQLError) {
         for key in keys {
-            guard case .field = key.kind else {
-                throw EQLError(at: key.location, "join keys must be field names, not expressions")
-            }
+            let type = try staticType(of: key)
+            if type == .null { throw EQLError(at: key.location, "a join key cannot be the constant null") }
         }
     }
 
