@@ -42,23 +42,50 @@ public struct RuleEvaluator {
     /// Running counters.
     public private(set) var statistics = EvaluatorStatistics()
 
-    /// Creates an evaluator for `ruleSet`; `allowedLateness` is in nanoseconds (default 5 s).
-    public init(ruleSet: RuleSet, allowedLateness: Int64 = 5_000_000_000) {
+    /// How long sequence state without a `maxspan` is assumed to matter, for ``settledEventTime``.
+    public let unboundedStateRetention: Int64
+
+    /// Creates an evaluator for `ruleSet`; `allowedLateness` is in nanoseconds (default 5 s), and
+    /// `unboundedStateRetention` (default 1 h) stands in for the `maxspan` of sequences without one.
+    public init(ruleSet: RuleSet, allowedLateness: Int64 = 5_000_000_000,
+                unboundedStateRetention: Int64 = 3_600_000_000_000) {
         self.ruleSet = ruleSet
         self.factory = AlertFactory(catalog: ruleSet.catalog)
         self.allowedLateness = allowedLateness
+        self.unboundedStateRetention = unboundedStateRetention
         singleRules = ruleSet.rules.filter { !$0.query.query.needsOrderedInput }
+        let readerTimeFields = ruleSet.timestampPaths.compactMap { ruleSet.catalog.id(of: $0) }
         var timelines: [Timeline] = []
         for rule in ruleSet.rules where rule.query.query.needsOrderedInput {
             if let index = timelines.firstIndex(where: { $0.timeFields == rule.timeFields }) {
                 timelines[index].add(rule)
             } else {
-                var timeline = Timeline(timeFields: rule.timeFields)
+                var timeline = Timeline(timeFields: rule.timeFields, readerTimeFields: readerTimeFields)
                 timeline.add(rule)
                 timelines.append(timeline)
             }
         }
         self.timelines = timelines
+    }
+
+    /// Event time up to which no event can contribute to a future alert any more: every sequence
+    /// rule has released events past it by more than its `maxspan`. A source position whose events are
+    /// all at or before this time can be committed without losing state on a restart.
+    /// `Int64.max` while no sequence state is held.
+    public var settledEventTime: Int64 {
+        var settled = Int64.max
+        for timeline in timelines {
+            // Nothing released yet: settled when nothing is held either.
+            guard timeline.releasedTime != Int64.min else {
+                if timeline.buffer.isEmpty { continue } else { return Int64.min }
+            }
+            let horizon = timeline.rules.reduce(Int64(0)) { longest, rule in
+                max(longest, rule.query.stateHorizon ?? unboundedStateRetention)
+            }
+            let released = timeline.releasedTime == Int64.max ? Int64.max : timeline.releasedTime &- horizon
+            settled = min(settled, released)
+        }
+        return settled
     }
 
     /// Evaluates `events` (in arrival order), appending the alerts they complete.
@@ -143,6 +170,8 @@ private struct Timeline {
     }
 
     let timeFields: [FieldID]
+    /// Whether `timeFields` are the reader's own, so ``Event/timestamp`` already holds the time.
+    let usesEventTimestamp: Bool
     var rules: [DetectionRule] = []
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
@@ -151,7 +180,10 @@ private struct Timeline {
     /// Events up to this time have been handed to the matchers.
     var releasedTime = Int64.min
 
-    init(timeFields: [FieldID]) { self.timeFields = timeFields }
+    init(timeFields: [FieldID], readerTimeFields: [FieldID]) {
+        self.timeFields = timeFields
+        usesEventTimestamp = timeFields == readerTimeFields
+    }
 
     mutating func add(_ rule: DetectionRule) {
         rules.append(rule)
@@ -162,13 +194,14 @@ private struct Timeline {
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
 
     mutating func accept(_ event: Event, arrival: UInt64) -> Outcome {
+        let time = usesEventTimestamp ? event.timestamp : EventReader.eventTime(of: event, fields: timeFields)
+        // Every timed event moves event time on, relevant or not, so state expires and positions settle.
+        if time > newestTime { newestTime = time }
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
         guard rules.contains(where: { $0.query.matches(event) }) else { return .irrelevant }
-        let time = EventReader.eventTime(of: event, fields: timeFields)
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
         buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event))
-        if time > newestTime { newestTime = time }
         return .buffered
     }
 

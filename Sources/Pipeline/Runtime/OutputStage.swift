@@ -21,10 +21,16 @@ struct OutputStage {
     /// Shards that reported each batch not yet complete.
     private var arrivals: [Int: Int] = [:]
     private var checkpoints: [Int: SourceCheckpoint] = [:]
+    /// The newest event time of each incomplete batch, over the shards that reported it.
+    private var batchNewest: [Int: Int64] = [:]
     /// Every batch below this number is complete.
     private var nextIncomplete = 0
     /// Complete batches at or above `nextIncomplete`.
     private var completed = Set<Int>()
+    /// Complete batches, in order, whose checkpoints wait until their events are settled.
+    private var settling: [(checkpoint: SourceCheckpoint, newestEventTime: Int64)] = []
+    /// Each shard's latest ``RuleEvaluator/settledEventTime``.
+    private var shardSettled: [Int64]
     private var pendingCommit: SourceCheckpoint?
     private var dirty = false
     private var statistics: [EvaluatorStatistics]
@@ -40,6 +46,7 @@ struct OutputStage {
         self.source = source
         self.shardCount = shardCount
         statistics = Array(repeating: EvaluatorStatistics(), count: shardCount)
+        shardSettled = Array(repeating: Int64.min, count: shardCount)
     }
 
     mutating func run(results: BoundedQueue<WorkerResult>) throws {
@@ -81,6 +88,7 @@ struct OutputStage {
         metrics.decodedEvents.increment(by: Int64(result.records - result.deadLetters.count))
         metrics.shardEvents(result.shard).increment(by: Int64(result.events))
         updateStatistics(shard: result.shard, result.statistics)
+        shardSettled[result.shard] = result.settledEventTime
         if result.newestEventTime > newestEventTime {
             newestEventTime = result.newestEventTime
             if let eventTimeLag { metrics.eventTimeLag.record(eventTimeLag) }
@@ -106,6 +114,7 @@ struct OutputStage {
         }
         guard let number = result.number else { return }
         if readTimes[number] == nil { readTimes[number] = result.readAt }
+        batchNewest[number] = max(batchNewest[number] ?? Int64.min, result.newestEventTime)
         let count = arrivals[number, default: 0] + 1
         if let checkpoint = result.checkpoint { checkpoints[number] = checkpoint }
         if count == shardCount {
@@ -124,9 +133,25 @@ struct OutputStage {
             metrics.batches.increment()
         }
         while completed.remove(nextIncomplete) != nil {
-            if let checkpoint = checkpoints.removeValue(forKey: nextIncomplete) { pendingCommit = checkpoint }
+            let newest = batchNewest.removeValue(forKey: nextIncomplete) ?? Int64.min
+            if let checkpoint = checkpoints.removeValue(forKey: nextIncomplete) {
+                settling.append((checkpoint, newest))
+            }
             nextIncomplete += 1
         }
+    }
+
+    /// Moves to `pendingCommit` the newest checkpoint of the complete batches, in order, whose events
+    /// no sequence state can need any more (all at or before every shard's settled event time), so a
+    /// restart from a committed position never loses a partial sequence. Checkpoints are cumulative:
+    /// committing the newest settled one covers the batches before it.
+    private mutating func settleCheckpoints() {
+        let settled = shardSettled.min() ?? Int64.max
+        var count = 0
+        while count < settling.count, settling[count].newestEventTime <= settled { count += 1 }
+        guard count > 0 else { return }
+        pendingCommit = settling[count - 1].checkpoint
+        settling.removeFirst(count)
     }
 
     private mutating func flushAndCommit() throws {
@@ -135,6 +160,7 @@ struct OutputStage {
             try deadLetterSink.flush()
             dirty = false
         }
+        settleCheckpoints()
         if let checkpoint = pendingCommit {
             try source.commit(checkpoint)
             pendingCommit = nil

@@ -49,6 +49,8 @@ struct WorkerResult: Sendable {
     let number: Int?
     let readAt: UInt64
     let newestEventTime: Int64
+    /// The shard's ``RuleEvaluator/settledEventTime`` after this result.
+    let settledEventTime: Int64
     let checkpoint: SourceCheckpoint?
     let alerts: [Alert]
     let deadLetters: [DeadLetter]
@@ -82,12 +84,12 @@ struct ShardWorker: Sendable {
                 var alerts: [Alert] = []
                 let idle = Int64(DispatchTime.now().uptimeNanoseconds - lastInput)
                 evaluator.advanceWhileIdle(idleNanoseconds: idle, into: &alerts)
-                if !alerts.isEmpty, !output.push(idleResult(alerts, statistics: evaluator.statistics)) { return }
+                if !output.push(idleResult(alerts, evaluator: evaluator)) { return }
                 continue
             case .closed:
                 var alerts: [Alert] = []
                 evaluator.finish(into: &alerts)
-                output.push(idleResult(alerts, statistics: evaluator.statistics))
+                output.push(idleResult(alerts, evaluator: evaluator))
                 return
             }
             let slice = work.slices[shard]
@@ -112,7 +114,8 @@ struct ShardWorker: Sendable {
                 evaluator.process(bucket, into: &alerts)
             }
             let pushed = output.push(WorkerResult(shard: shard, number: work.number, readAt: work.readAt,
-                                                  newestEventTime: newest, checkpoint: work.checkpoint,
+                                                  newestEventTime: newest, settledEventTime: evaluator.settledEventTime,
+                                                  checkpoint: work.checkpoint,
                                                   alerts: alerts, deadLetters: slice.deadLetters, records: range.count,
                                                   events: events, statistics: evaluator.statistics))
             if !pushed { return }
@@ -120,9 +123,10 @@ struct ShardWorker: Sendable {
     }
 
     /// A result that belongs to no batch: alerts released by idleness or at end of input.
-    func idleResult(_ alerts: [Alert], statistics: EvaluatorStatistics) -> WorkerResult {
+    func idleResult(_ alerts: [Alert], evaluator: RuleEvaluator) -> WorkerResult {
         WorkerResult(shard: shard, number: nil, readAt: DispatchTime.now().uptimeNanoseconds, newestEventTime: Int64.min,
-                     checkpoint: nil, alerts: alerts, deadLetters: [], records: 0, events: 0, statistics: statistics)
+                     settledEventTime: evaluator.settledEventTime, checkpoint: nil, alerts: alerts, deadLetters: [],
+                     records: 0, events: 0, statistics: evaluator.statistics)
     }
 
     /// The shard of an event: FNV-1a of its partition key's first value, modulo the shard count.

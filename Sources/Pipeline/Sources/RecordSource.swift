@@ -17,8 +17,11 @@ public struct RecordBatch: Sendable {
 
 /// An opaque, source-specific position (Kafka: next offset per topic-partition; files: nothing).
 ///
-/// The runner never looks inside: it keeps checkpoints in batch order and commits the newest one
-/// whose batch and all earlier batches are fully processed.
+/// A checkpoint is cumulative: it covers every record the source delivered up to and including its
+/// batch. The runner never looks inside: it keeps checkpoints in batch order and commits the newest
+/// one whose batch and all earlier batches are processed, whose alerts are flushed, and whose events
+/// are settled (out of every sequence's `maxspan` behind the released event time), so that a restart
+/// from the committed position loses no partial sequence.
 public struct SourceCheckpoint: @unchecked Sendable {
     /// The source's own representation; only the source that made it reads it.
     public let token: any Sendable
