@@ -34,12 +34,20 @@ public struct Alert: Sendable {
     public let originalTime: Int64
     /// The host the alert is about (the Kafka message key), when known.
     public let hostID: String?
+    /// `kibana.alert.reason`: what happened, in one sentence.
+    public let reason: String
+    /// What the alert derives from (`kibana.alert.ancestors`): the source events' identities, or for
+    /// a sequence's shell alert its building-block alerts' ids.
+    public let ancestors: [String]
     /// Fields added by enrichers, written as dotted keys.
     public var enrichment: [JSONMember] = []
 
     /// Creates an alert; ``AlertFactory`` is the usual way.
     public init(rule: Rule, kind: Kind, uuid: String, groupID: String?, event: Event?,
-                commonFields: [JSONMember], originalTime: Int64, hostID: String?) {
+                commonFields: [JSONMember], originalTime: Int64, hostID: String?, reason: String = "",
+                ancestors: [String] = []) {
+        self.reason = reason
+        self.ancestors = ancestors
         self.rule = rule
         self.kind = kind
         self.uuid = uuid

@@ -52,6 +52,10 @@ extension Alert {
         member("kibana.alert.workflow_status", .string("open"))
         member("kibana.alert.depth", .integer(1))
         member("kibana.alert.reason", .string(reason))
+        member("kibana.alert.ancestors", .array(ancestors.map { id in
+            .object([JSONMember("id", .string(id)), JSONMember("type", .string(kind == .sequence ? "signal" : "event")),
+                     JSONMember("depth", .integer(kind == .sequence ? 1 : 0))])
+        }))
         switch kind {
         case .single:
             break
@@ -67,13 +71,6 @@ extension Alert {
         for field in enrichment { member(field.key, field.value) }
         output.append(UInt8(ascii: "}"))
         return output
-    }
-
-    /// `process event with process openssl, by root on web-01 created low alert Openssl Client or Server Activity.`
-    var reason: String {
-        var text = "event"
-        if let hostID { text += " on \(hostID)" }
-        return text + " created \(rule.severity) alert \(rule.name)."
     }
 
     static func threatJSON(_ threat: [ThreatMapping]) -> JSONValue {

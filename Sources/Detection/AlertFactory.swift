@@ -10,21 +10,32 @@ import ECS
 public struct AlertFactory: Sendable {
     let eventIDField: FieldID?
     let hostIDField: FieldID?
+    let reasonFields: ReasonFields
 
-    /// Creates a factory reading `event.id` and `host.id` through `catalog`.
+    /// The fields Elastic's alert reason names.
+    struct ReasonFields {
+        let category, processName, parentName, userName, hostName: FieldID?
+    }
+
+    /// Creates a factory reading `event.id`, `host.id` and the reason's fields through `catalog`.
     public init(catalog: FieldCatalog) {
         eventIDField = catalog.id(of: "event.id")
         hostIDField = catalog.id(of: "host.id")
+        reasonFields = ReasonFields(category: catalog.id(of: "event.category"), processName: catalog.id(of: "process.name"),
+                                    parentName: catalog.id(of: "process.parent.name"), userName: catalog.id(of: "user.name"),
+                                    hostName: catalog.id(of: "host.name"))
     }
 
     /// The paths a factory reads; register them before building the catalog.
-    public static let requiredFields = ["event.id", "host.id", "@timestamp"]
+    public static let requiredFields = ["event.id", "host.id", "@timestamp", "event.category", "process.name",
+                                        "process.parent.name", "user.name", "host.name"]
 
     /// The alert for a single-event rule.
     public func single(rule: Rule, event: Event) -> Alert {
         let uuid = Self.digest([rule.ruleID, identity(of: event)])
         return Alert(rule: rule, kind: .single, uuid: uuid, groupID: nil, event: event, commonFields: [],
-                     originalTime: event.timestamp, hostID: hostID(of: event))
+                     originalTime: event.timestamp, hostID: hostID(of: event),
+                     reason: reason(rule: rule, event: event), ancestors: [identity(of: event)])
     }
 
     /// The shell alert and one building-block alert per event of a completed sequence.
@@ -36,21 +47,39 @@ public struct AlertFactory: Sendable {
         let host = events.first.flatMap(hostID(of:))
         let common = zip(joinFields, joinValues).map { JSONMember($0, .scalar($1)) }
         let originalTime = events.first?.timestamp ?? Int64.min
-        var alerts = [Alert(rule: rule, kind: .sequence, uuid: shellID, groupID: groupID, event: nil,
-                            commonFields: common, originalTime: originalTime, hostID: host)]
+        var alerts: [Alert] = []
+        var buildingBlockIDs: [String] = []
         for (index, event) in events.enumerated() {
             let uuid = Self.digest([shellID, String(index), identities[index]])
+            buildingBlockIDs.append(uuid)
             alerts.append(Alert(rule: rule, kind: .buildingBlock(index: index), uuid: uuid, groupID: groupID,
                                 event: event, commonFields: [], originalTime: event.timestamp,
-                                hostID: hostID(of: event) ?? host))
+                                hostID: hostID(of: event) ?? host, reason: reason(rule: rule, event: event),
+                                ancestors: [identities[index]]))
         }
-        return alerts
+        let shell = Alert(rule: rule, kind: .sequence, uuid: shellID, groupID: groupID, event: nil, commonFields: common,
+                          originalTime: originalTime, hostID: host,
+                          reason: "sequence of \(events.count) events by \(zip(joinFields, joinValues).map { "\($0)=\($1)" }.joined(separator: ", ")) created \(rule.severity) alert \(rule.name).",
+                          ancestors: buildingBlockIDs)
+        return [shell] + alerts
+    }
+
+    /// Elastic's reason text: `process event with process openssl, parent process bash, by root on
+    /// web-01 created low alert Openssl Client or Server Activity.`
+    func reason(rule: Rule, event: Event) -> String {
+        func value(_ field: FieldID?) -> String? { field.flatMap { event.string($0) } }
+        var text = "\(value(reasonFields.category) ?? "") event"
+        if let process = value(reasonFields.processName) { text += " with process \(process)," }
+        if let parent = value(reasonFields.parentName) { text += " parent process \(parent)," }
+        if let user = value(reasonFields.userName) { text += " by \(user)" }
+        if let host = value(reasonFields.hostName) { text += " on \(host)" }
+        if text.hasSuffix(",") { text.removeLast() }
+        return text.trimmingPrefix(" ") + " created \(rule.severity) alert \(rule.name)."
     }
 
     func identity(of event: Event) -> String {
-        if let eventIDField, let id = event.string(eventIDField) { return "event.id:" + id }
-        let digest = SHA256.hash(data: event.storage[0 ..< event.documentLength])
-        return "sha256:" + Self.hex(digest)
+        if let eventIDField, let id = event.string(eventIDField) { return id }
+        return Self.hex(SHA256.hash(data: event.storage[0 ..< event.documentLength]))
     }
 
     func hostID(of event: Event) -> String? {

@@ -55,6 +55,9 @@ struct OpensslActivityTests {
         #expect(document["kibana.alert.risk_score"] as? Int == 21)
         #expect(document["kibana.alert.original_time"] as? String == "2026-11-25T09:00:00.000Z")
         #expect(document["kibana.alert.building_block_type"] == nil)
+        #expect(document["kibana.alert.reason"] as? String
+            == "process event with process openssl, parent process bash, by root on host-1 created low alert Openssl Client or Server Activity.")
+        #expect(((document["kibana.alert.ancestors"] as? [[String: Any]])?.first?["id"]) as? String == "evt-1")
         #expect((document["host"] as? [String: Any])?["id"] as? String == "host-1")
         let threat = try #require(document["threat"] as? [[String: Any]])
         #expect(threat.count == 2)
