@@ -12,13 +12,14 @@ struct CIDRBlock: Sendable, Equatable {
     init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = Array(parts[0].utf8).withUnsafeBufferPointer({ IPAddress.parse($0) }) else { return nil }
-        let maxLength = address.isIPv4 ? 32 : 128
+        let dottedQuad = !parts[0].contains(":")
+        let maxLength = dottedQuad ? 32 : 128
         var length = maxLength
         if parts.count == 2 {
             guard let value = Int(parts[1]), (0 ... maxLength).contains(value) else { return nil }
             length = value
         }
-        prefixLength = address.isIPv4 ? length + 96 : length
+        prefixLength = dottedQuad ? length + 96 : length
         let (maskHigh, maskLow) = CIDRBlock.mask(prefixLength)
         high = address.high & maskHigh
         low = address.low & maskLow

@@ -54,9 +54,6 @@ enum Verifier {
         guard sequence.stages.contains(where: { !$0.isMissing }) else {
             throw EQLError(at: sequence.location, "a sequence requires at least one positive event query; found none")
         }
-        if sequence.until != nil, sequence.stages.contains(where: \.isMissing) {
-            throw EQLError(at: sequence.location, "[until] is not supported in sequences with missing events")
-        }
     }
 
     private static func verifySample(_ sample: SampleAST) throws(EQLError) {

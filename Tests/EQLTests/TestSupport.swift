@@ -45,3 +45,28 @@ extension Event {
         return object[path]
     }
 }
+
+/// Evaluates an EQL expression against one JSON event (first value of each field), for function tests.
+func evaluate(_ expression: String, _ json: String = "{}") throws -> FieldValue {
+    let ast = try Parser.parseExpression(expression)
+    try _ = Verifier.staticType(of: ast)
+    var compiler = ExpressionCompiler(fields: FieldCatalog.Builder(), dateFields: [])
+    var bindings: [FieldID] = []
+    let node = try compiler.value(ast, &bindings)
+    var reader = EventReader(catalog: compiler.fields.build())
+    let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+    var choices = bindings.map { field -> Int in
+        let range = event.slotRange(of: field)
+        return range.isEmpty ? -1 : range.lowerBound
+    }
+    return choices.withUnsafeMutableBufferPointer { buffer in
+        node.evaluate(Scope(event: event, choices: buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)).fieldValue(in: event)
+    }
+}
+
+/// Whether `any where <condition>` matches the JSON event.
+func matches(_ condition: String, _ json: String) throws -> Bool {
+    var harness = Harness()
+    let query = try harness.compile("any where " + condition)
+    return query.matches(try harness.event(json))
+}
