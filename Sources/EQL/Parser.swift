@@ -1,8 +1,10 @@
 /// A recursive-descent parser for Elasticsearch's EQL grammar (`EqlBase.g4`), producing a ``QueryAST``.
 ///
-/// Precedence, loosest first: `or`, `and`, `not`, comparison (`== != < <= > >=`, one per operand
-/// pair), `+ -`, `* / %`, unary `- +`, then a primary expression optionally followed by a predicate
-/// (`[not] in (…)`, `in~`, `:`, `like`, `like~`, `regex`, `regex~`). Syntax Elasticsearch parses but
+/// Precedence, loosest first: `or`, `and`, `not`, comparison (`== != < <= > >= : !:`, one per
+/// operand pair), `+ -`, `* / %`, unary `- +`, then a primary expression optionally followed by a
+/// predicate (`[not] in (…)`, `in~`, `like`, `like~`, `regex`, `regex~`). `:` takes a constant, a
+/// parenthesized list of them (`x : ("a*", "b")`) or any operand (`x - 1 : 81`, as the spec suite
+/// writes it); `!:` is its negation. Syntax Elasticsearch parses but
 /// rejects (`join`, `descendant of`, pipes other than `head`/`tail`, array indexes) is rejected here
 /// with the same kind of message.
 struct Parser {

@@ -24,14 +24,12 @@ struct SampleEngine {
     var liveCount: Int { candidates.count }
 
     mutating func process(_ event: Event, ordinal: Ordinal) {
-        var hits: [Bool]?
+        // A sample has at most 5 stages (one filter each), so the hits fit in a bit mask.
+        var hits: UInt64 = 0
+        for (index, filter) in plan.filters.enumerated() where filter.test(event) == true { hits |= 1 << UInt64(index) }
+        guard hits != 0 else { return }
         for (index, stage) in plan.stages.enumerated() {
-            if hits == nil {
-                let evaluated = plan.filters.map { $0.test(event) == true }
-                guard evaluated.contains(true) else { return }
-                hits = evaluated
-            }
-            guard hits![stage.filter] else { continue }
+            guard hits & (1 << UInt64(stage.filter)) != 0 else { continue }
             let key = stage.keys.key(of: event)
             if candidates[key] == nil {
                 guard candidates.count < plan.maxKeys else { droppedKeys += 1; continue }

@@ -115,13 +115,11 @@ struct SequenceEngine {
         guard var state = keys.removeValue(forKey: key) else { return }
         defer { if state.live > 0 { keys[key] = state } }
         // trimBefore: the latest partial strictly before this event, removed with all older ones.
-        var group = state.groups[previous]
-        guard let position = group.lastIndex(where: { $0.last < ordinal }) else { return }
-        var partial = group[position]
-        for removed in group.prefix(through: position) { liveSerials.remove(removed.serial) }
+        guard let position = state.groups[previous].lastIndex(where: { $0.last < ordinal }) else { return }
+        var partial = state.groups[previous][position]
+        for removed in state.groups[previous].prefix(through: position) { liveSerials.remove(removed.serial) }
         state.live -= position + 1
-        group.removeFirst(position + 1)
-        state.groups[previous] = group
+        state.groups[previous].removeFirst(position + 1)
         if plan.maxspan > 0, ordinal.timestamp &- partial.start.timestamp > plan.maxspan { return }
         if let until = state.latestUntil, until >= partial.last, until < ordinal { return }
         partial.events.append(event)
