@@ -117,9 +117,6 @@ struct ByteStringSet: Sendable {
         }
     }
 
-    /// Number of distinct members.
-    var count: Int { members.count }
-
     /// Whether the set is empty.
     var isEmpty: Bool { members.isEmpty }
 

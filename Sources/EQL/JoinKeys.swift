@@ -18,8 +18,6 @@ struct SequenceKey: Hashable, Sendable {
 
     let components: [Component]
 
-    static let empty = SequenceKey(components: [])
-
     init(components: [Component]) {
         self.components = components
     }

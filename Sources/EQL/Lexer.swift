@@ -74,8 +74,7 @@ struct Lexer {
     mutating func next() throws(EQLError) -> Token {
         try skipTrivia()
         let start = location
-        let startIndex = index
-        guard let scalar = peek() else { return Token(kind: .end, location: start, text: "") }
+        guard let scalar = peek() else { return Token(kind: .end, location: start) }
         let kind: TokenKind
         switch scalar {
         case "a" ... "z", "A" ... "Z", "_", "@":
@@ -104,9 +103,7 @@ struct Lexer {
         default:
             kind = .symbol(try readSymbol(start: start))
         }
-        var text = ""
-        text.unicodeScalars.append(contentsOf: scalars[startIndex ..< index])
-        return Token(kind: kind, location: start, text: text)
+        return Token(kind: kind, location: start)
     }
 
     private static let keywords: [String: Keyword] = Dictionary(

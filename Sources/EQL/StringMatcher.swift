@@ -51,23 +51,20 @@ struct StringMatcher: Sendable {
 struct LuceneRegex: @unchecked Sendable {
     // NSRegularExpression is immutable and documented as thread-safe.
     private let expression: NSRegularExpression
-    /// The pattern as written.
-    let source: String
 
-    /// Compiles `pattern`; returns nil with a reason when it is not a valid expression.
+    /// Compiles `pattern`, or fails when it is not a valid expression.
     static func compile(_ pattern: String, caseInsensitive: Bool) -> Result<LuceneRegex, RegexSyntaxError> {
         let options: NSRegularExpression.Options = caseInsensitive ? [.caseInsensitive] : []
         do {
             let expression = try NSRegularExpression(pattern: "^(?:" + pattern + ")$", options: options)
-            return .success(LuceneRegex(expression: expression, source: pattern))
+            return .success(LuceneRegex(expression: expression))
         } catch {
             return .failure(RegexSyntaxError(pattern: pattern))
         }
     }
 
-    private init(expression: NSRegularExpression, source: String) {
+    private init(expression: NSRegularExpression) {
         self.expression = expression
-        self.source = source
     }
 
     /// Whether the whole of `text` matches.

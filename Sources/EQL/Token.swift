@@ -4,8 +4,6 @@ struct Token: Sendable, Equatable {
     var kind: TokenKind
     /// Where it starts in the query text.
     var location: SourceLocation
-    /// The text as written (used in error messages).
-    var text: String
 }
 
 /// The kinds of tokens in Elasticsearch's EQL grammar (`EqlBase.g4`).

@@ -32,7 +32,7 @@ enum Verifier {
         }
     }
 
-    private static func verifyStages(_ stages: [StageAST], sharedKeys: [ExpressionAST], until: StageAST?, kind: String) throws(EQLError) {
+    private static func verifyStages(_ stages: [StageAST], sharedKeys: [ExpressionAST], until: StageAST?) throws(EQLError) {
         try verifyKeys(sharedKeys)
         var expectedKeyCount: Int?
         for stage in stages + (until.map { [$0] } ?? []) {
@@ -46,7 +46,7 @@ enum Verifier {
     }
 
     private static func verifySequence(_ sequence: SequenceAST) throws(EQLError) {
-        try verifyStages(sequence.stages, sharedKeys: sequence.sharedKeys, until: sequence.until, kind: "sequence")
+        try verifyStages(sequence.stages, sharedKeys: sequence.sharedKeys, until: sequence.until)
         let expanded = sequence.stages.reduce(0) { $0 + $1.runs }
         guard expanded >= 2 else {
             throw EQLError(at: sequence.location, "a sequence requires a minimum of 2 queries, found [\(expanded)]")
@@ -57,7 +57,7 @@ enum Verifier {
     }
 
     private static func verifySample(_ sample: SampleAST) throws(EQLError) {
-        try verifyStages(sample.stages, sharedKeys: sample.sharedKeys, until: nil, kind: "sample")
+        try verifyStages(sample.stages, sharedKeys: sample.sharedKeys, until: nil)
         guard sample.stages.count >= 2 else {
             throw EQLError(at: sample.location, "a sample requires a minimum of 2 queries, found [\(sample.stages.count)]")
         }

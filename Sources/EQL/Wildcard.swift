@@ -20,12 +20,9 @@ struct WildcardPattern: Sendable {
     private let elements: [Element]
     /// Whether letters match regardless of case.
     let caseInsensitive: Bool
-    /// The pattern as written.
-    let source: String
 
     /// Compiles `pattern`.
     init(_ pattern: String, caseInsensitive: Bool) {
-        self.source = pattern
         self.caseInsensitive = caseInsensitive
         let bytes = caseInsensitive ? ByteText.lowercased(pattern) : Array(pattern.utf8)
         var elements: [Element] = []
