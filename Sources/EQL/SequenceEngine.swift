@@ -30,6 +30,8 @@ struct SequenceEngine {
     private let firstPositive: Int
     private let lastPositive: Int
     private let previousPositive: [Int]
+    /// For each stage, the first stage reading the same key fields (keys are read once per event per group).
+    private let keyGroup: [Int]
     private var keys: [SequenceKey: KeyState] = [:]
     /// Creation order of live partials, for eviction (entries of partials already gone are skipped).
     private var creationOrder: Deque<(key: SequenceKey, serial: UInt64)> = []
@@ -51,6 +53,14 @@ struct SequenceEngine {
             if !plan.stages[index].isMissing { last = index }
         }
         previousPositive = previous
+        keyGroup = plan.stages.indices.map { index in
+            let keys = plan.stages[index].keys
+            guard keys.fields.count == keys.parts.count else { return index } // expression keys: read on their own
+            return plan.stages.indices.first { other in
+                let otherKeys = plan.stages[other].keys
+                return otherKeys.fields.count == otherKeys.parts.count && otherKeys.fields == keys.fields
+            } ?? index
+        }
         missing = plan.stages.contains(where: \.isMissing) ? MissingEventChecker(plan: plan) : nil
         output = ResultCollector(limit: plan.limit)
     }
@@ -72,10 +82,17 @@ struct SequenceEngine {
         func hit(_ filter: Int) -> Bool { extraHits.isEmpty ? hits & (1 << UInt64(filter)) != 0 : extraHits[filter] }
 
         // Highest stage first, so one event never feeds its own partial.
+        var cachedKey: (group: Int, key: SequenceKey)?
         for stageIndex in plan.stages.indices.reversed() {
             let stage = plan.stages[stageIndex]
             guard !stage.isMissing, hit(stage.filter) else { continue }
-            let key = stage.keys.key(of: event)
+            let key: SequenceKey
+            if let cachedKey, cachedKey.group == keyGroup[stageIndex] {
+                key = cachedKey.key
+            } else {
+                key = stage.keys.key(of: event)
+                cachedKey = (keyGroup[stageIndex], key)
+            }
             if stageIndex == firstPositive {
                 let partial = PartialSequence(events: [event], ordinals: [ordinal], serial: nextSerial)
                 nextSerial &+= 1
@@ -112,23 +129,23 @@ struct SequenceEngine {
 
     private mutating func match(_ stage: Int, key: SequenceKey, event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
         let previous = previousPositive[stage]
-        guard var state = keys.removeValue(forKey: key) else { return }
-        defer { if state.live > 0 { keys[key] = state } }
+        // One hash per stage; the state is mutated in place (empty states are dropped by `advance`).
+        guard let slot = keys.index(forKey: key) else { return }
         // trimBefore: the latest partial strictly before this event, removed with all older ones.
-        guard let position = state.groups[previous].lastIndex(where: { $0.last < ordinal }) else { return }
-        var partial = state.groups[previous][position]
-        for removed in state.groups[previous].prefix(through: position) { liveSerials.remove(removed.serial) }
-        state.live -= position + 1
-        state.groups[previous].removeFirst(position + 1)
+        guard let position = keys.values[slot].groups[previous].lastIndex(where: { $0.last < ordinal }) else { return }
+        var partial = keys.values[slot].groups[previous][position]
+        for removed in keys.values[slot].groups[previous].prefix(through: position) { liveSerials.remove(removed.serial) }
+        keys.values[slot].live -= position + 1
+        keys.values[slot].groups[previous].removeFirst(position + 1)
         if plan.maxspan > 0, ordinal.timestamp &- partial.start.timestamp > plan.maxspan { return }
-        if let until = state.latestUntil, until >= partial.last, until < ordinal { return }
+        if let until = keys.values[slot].latestUntil, until >= partial.last, until < ordinal { return }
         partial.events.append(event)
         partial.ordinals.append(ordinal)
         if stage == lastPositive {
             complete(partial, key: key, into: &matches)
         } else {
-            state.groups[stage].append(partial)
-            state.live += 1
+            keys.values[slot].groups[stage].append(partial)
+            keys.values[slot].live += 1
             liveSerials.insert(partial.serial)
         }
     }
@@ -163,6 +180,7 @@ struct SequenceEngine {
     }
 
     mutating func advance(to watermark: Int64, into matches: inout [SequenceMatch]) {
+        keys = keys.filter { $0.value.live > 0 }
         if plan.maxspan > 0 {
             let limit = watermark &- plan.maxspan
             for key in Array(keys.keys) {
