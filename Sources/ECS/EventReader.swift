@@ -32,7 +32,6 @@ public struct EventReader: Sendable {
     public let catalog: FieldCatalog
     /// Fields consulted in order for the event time; the first one present wins.
     public let timestampFields: [FieldID]
-    private var path: [UInt8] = []
     private var slots: [FieldSlot] = []
     private var unescaped: [UInt8] = []
 
@@ -44,7 +43,6 @@ public struct EventReader: Sendable {
     public init(catalog: FieldCatalog, timestampPaths: [String] = ["@timestamp"]) {
         self.catalog = catalog
         self.timestampFields = timestampPaths.compactMap { catalog.id(of: $0) }
-        path.reserveCapacity(256)
         slots.reserveCapacity(64)
     }
 
@@ -55,14 +53,13 @@ public struct EventReader: Sendable {
 
     /// Reads one JSON document given as bytes.
     public mutating func read(bytes: [UInt8], origin: RecordOrigin) throws(EventReadError) -> Event {
-        path.removeAll(keepingCapacity: true)
         slots.removeAll(keepingCapacity: true)
         unescaped.removeAll(keepingCapacity: true)
         let documentLength = bytes.count
         let result: Result<Void, EventReadError> = bytes.withUnsafeBufferPointer { input in
-            var scanner = Scanner(input: input, catalog: catalog, documentLength: documentLength)
+            var scanner = Scanner(input: input, tree: catalog.tree.view, documentLength: documentLength)
             do throws(EventReadError) {
-                try scanner.readDocument(path: &path, slots: &slots, unescaped: &unescaped)
+                try scanner.readDocument(slots: &slots, unescaped: &unescaped)
                 return .success(())
             } catch {
                 return .failure(error)
@@ -72,7 +69,11 @@ public struct EventReader: Sendable {
         Self.sortByField(&slots)
         var storage = bytes
         if !unescaped.isEmpty { storage.append(contentsOf: unescaped) }
-        var event = Event(storage: storage, documentLength: documentLength, slots: slots,
+        // An exactly sized copy: the event keeps no spare capacity, and `slots` stays this reader's.
+        let eventSlots = [FieldSlot](unsafeUninitializedCapacity: slots.count) { buffer, count in
+            count = slots.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
+        }
+        var event = Event(storage: storage, documentLength: documentLength, slots: eventSlots,
                           timestamp: Int64.min, origin: origin)
         event.timestamp = Self.eventTime(of: event, fields: timestampFields)
         return event
@@ -116,31 +117,26 @@ public struct EventReader: Sendable {
 }
 
 /// The byte-level JSON walker behind ``EventReader``.
+///
+/// Objects are read relative to their node in the catalog's ``FieldPathTree`` (-1: nobody reads
+/// below here), so a member name is resolved from the object it is in, never as a whole path.
 private struct Scanner {
     let input: UnsafeBufferPointer<UInt8>
-    let catalog: FieldCatalog
+    let tree: FieldPathTree.View
     let documentLength: Int
     var position = 0
 
-    init(input: UnsafeBufferPointer<UInt8>, catalog: FieldCatalog, documentLength: Int) {
+    init(input: UnsafeBufferPointer<UInt8>, tree: FieldPathTree.View, documentLength: Int) {
         self.input = input
-        self.catalog = catalog
+        self.tree = tree
         self.documentLength = documentLength
     }
 
-    /// What the current path means to the catalog.
-    struct PathRole {
-        var field: FieldID?
-        var isPrefix: Bool
-        static let ignored = PathRole(field: nil, isPrefix: false)
-        var isWanted: Bool { field != nil || isPrefix }
-    }
-
-    mutating func readDocument(path: inout [UInt8], slots: inout [FieldSlot], unescaped: inout [UInt8]) throws(EventReadError) {
+    mutating func readDocument(slots: inout [FieldSlot], unescaped: inout [UInt8]) throws(EventReadError) {
         skipWhitespace()
         guard position < input.count else { throw fail("empty record: expected a JSON object") }
         guard input[position] == UInt8(ascii: "{") else { throw fail("expected a JSON object ('{')") }
-        try readObject(path: &path, slots: &slots, unescaped: &unescaped, depth: 1)
+        try readObject(node: FieldPathTree.root, slots: &slots, unescaped: &unescaped, depth: 1)
         skipWhitespace()
         guard position == input.count else { throw fail("unexpected data after the JSON object") }
     }
@@ -156,33 +152,60 @@ private struct Scanner {
         }
     }
 
-    func role(of path: [UInt8]) -> PathRole {
-        path.withUnsafeBufferPointer { bytes in
-            PathRole(field: catalog.id(ofPath: bytes), isPrefix: catalog.isPrefix(bytes))
-        }
+    /// The offset of the first byte at or after `start` that ends a run of plain string bytes (`"`,
+    /// `\` or a control character below 0x20), or `input.count`. Tests eight bytes at a time.
+    @inline(__always) func plainRunEnd(from start: Int) -> Int {
+        runEnd(from: start, orDot: false)
     }
 
-    /// Reads `{...}` at `position`, whose members extend `path`.
-    mutating func readObject(path: inout [UInt8], slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
+    /// Like ``plainRunEnd(from:)``, stopping at a `.` too (member names: is it a dotted path?).
+    @inline(__always) func runEnd(from start: Int, orDot stopAtDot: Bool) -> Int {
+        var index = start
+        let count = input.count
+        guard let base = input.baseAddress else { return count }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        while index &+ 8 <= count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A zero byte of `quote`/`backslash`/`dot`, or a byte of `word` below 0x20, sets that byte's
+            // high bit; bits above the lowest hit may be false positives, the lowest never is.
+            var hits = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word) & highBits
+            if stopAtDot {
+                let dot = word ^ (ones &* 0x2E)
+                hits |= (dot &- ones) & ~dot & highBits
+            }
+            if hits != 0 { return index &+ hits.trailingZeroBitCount >> 3 }
+            index &+= 8
+        }
+        while index < count {
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || stopAtDot && byte == UInt8(ascii: ".") {
+                return index
+            }
+            index &+= 1
+        }
+        return count
+    }
+
+    /// Reads `{...}` at `position`: the object at tree node `node`.
+    mutating func readObject(node: Int32, slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
         guard depth <= EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
         position &+= 1 // '{'
         skipWhitespace()
         if position < input.count, input[position] == UInt8(ascii: "}") { position &+= 1; return }
-        let base = path.count
         while true {
             skipWhitespace()
             guard position < input.count, input[position] == UInt8(ascii: "\"") else {
                 throw fail("expected a member name in double quotes")
             }
-            if base > 0 { path.append(UInt8(ascii: ".")) }
-            try appendKey(to: &path)
+            let member = try readMemberName(in: node)
             skipWhitespace()
             guard position < input.count, input[position] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             position &+= 1
             skipWhitespace()
-            let memberRole = role(of: path)
-            try readValue(role: memberRole, path: &path, slots: &slots, unescaped: &unescaped, depth: depth)
-            path.removeSubrange(base...)
+            try readValue(node: member, slots: &slots, unescaped: &unescaped, depth: depth)
             skipWhitespace()
             guard position < input.count else { throw fail("unterminated object: expected ',' or '}'") }
             let byte = input[position]
@@ -192,25 +215,26 @@ private struct Scanner {
         }
     }
 
-    /// Reads any value at `position`, recording scalars when `role.field` is set.
-    mutating func readValue(role: PathRole, path: inout [UInt8], slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
+    /// Reads any value at `position`, recording scalars when tree node `node` names a field.
+    mutating func readValue(node: Int32, slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
         guard position < input.count else { throw fail("expected a value") }
+        let field = node >= 0 ? tree.field(of: node) : -1
         switch input[position] {
         case UInt8(ascii: "{"):
-            if role.isPrefix {
-                try readObject(path: &path, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
+            if node >= 0, tree.isPrefix(node) {
+                try readObject(node: node, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
             } else {
                 try skipObject(depth: depth &+ 1)
             }
         case UInt8(ascii: "["):
-            guard role.isWanted else { try skipArray(depth: depth &+ 1); return }
+            guard node >= 0, field >= 0 || tree.isPrefix(node) else { try skipArray(depth: depth &+ 1); return }
             guard depth < EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
             position &+= 1
             skipWhitespace()
             if position < input.count, input[position] == UInt8(ascii: "]") { position &+= 1; return }
             while true {
                 skipWhitespace()
-                try readValue(role: role, path: &path, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
+                try readValue(node: node, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
                 skipWhitespace()
                 guard position < input.count else { throw fail("unterminated array: expected ',' or ']'") }
                 let byte = input[position]
@@ -219,24 +243,24 @@ private struct Scanner {
                 guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or ']' in array") }
             }
         case UInt8(ascii: "\""):
-            if let field = role.field {
+            if field >= 0 {
                 let range = try readString(unescaped: &unescaped)
-                slots.append(.string(field, range))
+                slots.append(.string(FieldID(field), range))
             } else {
                 try skipString()
             }
         case UInt8(ascii: "t"):
             try expectLiteral("true")
-            if let field = role.field { slots.append(.bool(field, true)) }
+            if field >= 0 { slots.append(.bool(FieldID(field), true)) }
         case UInt8(ascii: "f"):
             try expectLiteral("false")
-            if let field = role.field { slots.append(.bool(field, false)) }
+            if field >= 0 { slots.append(.bool(FieldID(field), false)) }
         case UInt8(ascii: "n"):
             try expectLiteral("null")
-            if let field = role.field { slots.append(.null(field)) }
+            if field >= 0 { slots.append(.null(FieldID(field))) }
         case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
-            let slot = try readNumber(field: role.field ?? FieldID(-1))
-            if role.field != nil { slots.append(slot) }
+            let slot = try readNumber(field: FieldID(field))
+            if field >= 0 { slots.append(slot) }
         default:
             throw fail("expected a value (object, array, string, number, true, false or null)")
         }
@@ -311,42 +335,35 @@ private struct Scanner {
         }
     }
 
-    /// Appends the unescaped member name at `position` to `path`.
-    mutating func appendKey(to path: inout [UInt8]) throws(EventReadError) {
-        position &+= 1
-        let start = position
-        while position < input.count {
-            let byte = input[position]
-            if byte == UInt8(ascii: "\"") {
-                path.append(contentsOf: UnsafeBufferPointer(rebasing: input[start ..< position]))
-                position &+= 1
-                return
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 {
-                position = start &- 1
-                var decoded: [UInt8] = []
-                try decodeEscapedString(into: &decoded)
-                path.append(contentsOf: decoded)
-                return
-            }
+    /// Reads the member name at `position` and resolves it below tree node `node` (-1 when no
+    /// registered path goes through it, or when `node` is -1).
+    mutating func readMemberName(in node: Int32) throws(EventReadError) -> Int32 {
+        let start = position &+ 1
+        position = runEnd(from: start, orDot: true)
+        let dotted = position < input.count && input[position] == UInt8(ascii: ".")
+        if dotted { position = plainRunEnd(from: position) }
+        if position < input.count, input[position] == UInt8(ascii: "\"") {
             position &+= 1
+            guard node >= 0 else { return FieldPathTree.none }
+            let name = UnsafeBufferPointer(rebasing: input[start ..< position &- 1])
+            return dotted ? tree.resolve(name, from: node) : tree.child(of: node, named: name)
         }
-        throw fail("unterminated string")
+        if position == input.count { throw fail("unterminated string") }
+        position = start &- 1
+        var decoded: [UInt8] = []
+        try decodeEscapedString(into: &decoded)
+        guard node >= 0 else { return FieldPathTree.none }
+        return decoded.withUnsafeBufferPointer { tree.resolve($0, from: node) }
     }
 
     /// Reads the string at `position`; escaped strings are decoded into `unescaped`.
     mutating func readString(unescaped: inout [UInt8]) throws(EventReadError) -> ByteRange {
         let quote = position
-        position &+= 1
-        let start = position
-        while position < input.count {
-            let byte = input[position]
-            if byte == UInt8(ascii: "\"") {
-                position &+= 1
-                return ByteRange(start: Int32(start), count: Int32(position &- 1 &- start))
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+        let start = position &+ 1
+        position = plainRunEnd(from: start)
+        if position < input.count, input[position] == UInt8(ascii: "\"") {
             position &+= 1
+            return ByteRange(start: Int32(start), count: Int32(position &- 1 &- start))
         }
         position = quote
         let offset = documentLength &+ unescaped.count
@@ -357,26 +374,24 @@ private struct Scanner {
     /// Validates the string at `position` without keeping it.
     mutating func skipString() throws(EventReadError) {
         position &+= 1
-        while position < input.count {
+        while true {
+            position = plainRunEnd(from: position)
+            guard position < input.count else { break }
             let byte = input[position]
             if byte == UInt8(ascii: "\"") { position &+= 1; return }
             if byte < 0x20 { throw fail("control character in string (must be escaped)") }
-            if byte == UInt8(ascii: "\\") {
+            position &+= 1 // '\\'
+            guard position < input.count else { break }
+            switch input[position] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                 UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                 position &+= 1
-                guard position < input.count else { break }
-                switch input[position] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    position &+= 1
-                case UInt8(ascii: "u"):
-                    _ = try readHex4(at: position &+ 1)
-                    position &+= 5
-                default:
-                    throw fail("invalid escape sequence in string")
-                }
-                continue
+            case UInt8(ascii: "u"):
+                _ = try readHex4(at: position &+ 1)
+                position &+= 5
+            default:
+                throw fail("invalid escape sequence in string")
             }
-            position &+= 1
         }
         throw fail("unterminated string")
     }

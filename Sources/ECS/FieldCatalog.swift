@@ -27,28 +27,12 @@ public struct FieldID: Hashable, Comparable, Sendable, CustomStringConvertible {
 public final class FieldCatalog: Sendable {
     /// Every registered path, indexed by ``FieldID/index``.
     public let paths: [String]
-    private let pathTable: ByteKeyTable
-    private let prefixTable: ByteKeyTable
+    /// The paths as a tree of segments, which the JSON reader walks.
+    let tree: FieldPathTree
 
     fileprivate init(paths: [String]) {
         self.paths = paths
-        var pathTable = ByteKeyTable(capacity: paths.count)
-        var prefixes: [String] = []
-        var seenPrefixes = Set<String>()
-        for (index, path) in paths.enumerated() {
-            pathTable.insert(Array(path.utf8), value: Int32(index))
-            var prefix = ""
-            for segment in path.split(separator: ".", omittingEmptySubsequences: false).dropLast() {
-                prefix += prefix.isEmpty ? String(segment) : "." + segment
-                if seenPrefixes.insert(prefix).inserted { prefixes.append(prefix) }
-            }
-        }
-        var prefixTable = ByteKeyTable(capacity: prefixes.count)
-        for (index, prefix) in prefixes.enumerated() {
-            prefixTable.insert(Array(prefix.utf8), value: Int32(index))
-        }
-        self.pathTable = pathTable
-        self.prefixTable = prefixTable
+        tree = FieldPathTree(paths: paths)
     }
 
     /// The number of registered paths.
@@ -63,20 +47,21 @@ public final class FieldCatalog: Sendable {
     /// The dotted path of `field`.
     public func path(of field: FieldID) -> String { paths[Int(field.index)] }
 
-    /// The identifier of a path given as UTF-8 bytes, without allocating.
-    @inlinable
+    /// The identifier of a dotted path given as UTF-8 bytes, without allocating.
     public func id(ofPath bytes: UnsafeBufferPointer<UInt8>) -> FieldID? {
-        lookupPath(bytes).map(FieldID.init)
+        let view = tree.view
+        let node = view.resolve(bytes, from: FieldPathTree.root)
+        guard node >= 0 else { return nil }
+        let field = view.field(of: node)
+        return field >= 0 ? FieldID(field) : nil
     }
 
     /// Whether some registered path starts with `bytes` followed by a dot.
-    @inlinable
     public func isPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        lookupPrefix(bytes) != nil
+        let view = tree.view
+        let node = view.resolve(bytes, from: FieldPathTree.root)
+        return node >= 0 && view.isPrefix(node)
     }
-
-    @usableFromInline func lookupPath(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? { pathTable.find(bytes) }
-    @usableFromInline func lookupPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? { prefixTable.find(bytes) }
 
     /// Collects paths while rules compile; ``build()`` freezes them into a catalog.
     public struct Builder: Sendable {
@@ -109,53 +94,5 @@ public final class FieldCatalog: Sendable {
 
         /// Freezes the registered paths into an immutable, shareable catalog.
         public func build() -> FieldCatalog { FieldCatalog(paths: paths) }
-    }
-}
-
-/// An open-addressing hash table from byte strings to small integers, probed without allocation.
-struct ByteKeyTable: Sendable {
-    private var keys: [[UInt8]] = []
-    private var values: [Int32] = []
-    private var slots: [Int32]
-    private let mask: Int
-
-    init(capacity: Int) {
-        var size = 8
-        while size < capacity * 2 { size <<= 1 }
-        slots = Array(repeating: -1, count: size)
-        mask = size - 1
-    }
-
-    mutating func insert(_ key: [UInt8], value: Int32) {
-        let found = key.withUnsafeBufferPointer { find($0) }
-        precondition(found == nil, "duplicate key in ByteKeyTable")
-        var position = key.withUnsafeBufferPointer { Self.hash($0) } & mask
-        while slots[position] >= 0 { position = (position + 1) & mask }
-        slots[position] = Int32(keys.count)
-        keys.append(key)
-        values.append(value)
-    }
-
-    func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        var position = Self.hash(bytes) & mask
-        while true {
-            let entry = slots[position]
-            if entry < 0 { return nil }
-            let key = keys[Int(entry)]
-            if key.count == bytes.count, key.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) {
-                return values[Int(entry)]
-            }
-            position = (position + 1) & mask
-        }
-    }
-
-    /// FNV-1a over the bytes: stable across runs and processes.
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return Int(truncatingIfNeeded: hash ^ (hash >> 29))
     }
 }

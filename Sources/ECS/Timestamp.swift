@@ -24,7 +24,7 @@ public enum Timestamp {
               let day = digits(2), (1 ... 12).contains(month), (1 ... 31).contains(day) else { return nil }
         var seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
         var nanos: Int64 = 0
-        if index == text.count { return seconds * 1_000_000_000 }
+        if index == text.count { return nanoseconds(seconds: seconds, plus: 0) }
         guard index < text.count, text[index] == UInt8(ascii: "T") || text[index] == UInt8(ascii: " ") else { return nil }
         index += 1
         guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), hour < 24, minute < 60 else { return nil }
@@ -61,7 +61,15 @@ public enum Timestamp {
             }
         }
         guard index == text.count else { return nil }
-        return seconds * 1_000_000_000 + nanos
+        return nanoseconds(seconds: seconds, plus: nanos)
+    }
+
+    /// `seconds` in nanoseconds plus `nanos`, or `nil` outside what `Int64` nanoseconds can hold
+    /// (years before 1678 or after 2261).
+    private static func nanoseconds(seconds: Int64, plus nanos: Int64) -> Int64? {
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, carry) = scaled.addingReportingOverflow(nanos)
+        return overflow || carry ? nil : total
     }
 
     /// Parses an ISO 8601 timestamp given as a `String`.

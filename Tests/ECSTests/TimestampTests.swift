@@ -23,4 +23,9 @@ struct TimestampTests {
     func malformed(text: String) {
         #expect(Timestamp.parseISO8601(text) == nil)
     }
+
+    @Test("years outside what Int64 nanoseconds hold are nil, not a crash", arguments: ["0026-11-25T09:00:00.000Z", "1600-01-01", "9999-12-31T23:59:59Z"])
+    func outOfRange(text: String) {
+        #expect(Timestamp.parseISO8601(text) == nil)
+    }
 }
