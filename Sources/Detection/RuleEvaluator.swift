@@ -35,6 +35,8 @@ public struct RuleEvaluator {
     private let ruleSet: RuleSet
     private let factory: AlertFactory
     private let singleRules: [DetectionRule]
+    /// `singleRules[i].query`: tested per event without copying the rule.
+    private let singleQueries: [CompiledQuery]
     private var timelines: [Timeline]
     private var arrivals: UInt64 = 0
     /// How far behind the newest event time an event may arrive and still be ordered correctly.
@@ -54,6 +56,7 @@ public struct RuleEvaluator {
         self.allowedLateness = allowedLateness
         self.unboundedStateRetention = unboundedStateRetention
         singleRules = ruleSet.rules.filter { !$0.query.query.needsOrderedInput }
+        singleQueries = singleRules.map(\.query)
         let readerTimeFields = ruleSet.timestampPaths.compactMap { ruleSet.catalog.id(of: $0) }
         var timelines: [Timeline] = []
         for rule in ruleSet.rules where rule.query.query.needsOrderedInput {
@@ -89,24 +92,9 @@ public struct RuleEvaluator {
     }
 
     /// Evaluates `events` (in arrival order), appending the alerts they complete.
-    public mutating func process<Events: Collection<Event>>(_ events: Events, into alerts: inout [Alert]) {
-        for event in events {
-            statistics.events += 1
-            for rule in singleRules where rule.query.matches(event) {
-                alerts.append(factory.single(rule: rule.rule, event: event))
-                statistics.alertsByRule[rule.rule.ruleID, default: 0] += 1
-            }
-            guard !timelines.isEmpty else { continue }
-            arrivals &+= 1
-            for index in timelines.indices {
-                let outcome = timelines[index].accept(event, arrival: arrivals)
-                switch outcome {
-                case .buffered, .irrelevant: break
-                case .late: statistics.lateEvents += 1
-                case .untimed: statistics.untimedEvents += 1
-                }
-            }
-        }
+    public mutating func process(_ events: [Event], into alerts: inout [Alert]) {
+        // By index: each event is borrowed from the array, not copied out of it.
+        for index in events.indices { evaluate(events[index], into: &alerts) }
         for index in timelines.indices {
             var matches: [(DetectionRule, SequenceMatch)] = []
             let newest = timelines[index].newestTime
@@ -115,6 +103,26 @@ public struct RuleEvaluator {
             raise(matches, into: &alerts)
         }
         refreshSequenceStatistics()
+    }
+
+    /// Runs the single-event rules on `event` and hands it to the sequence timelines.
+    private mutating func evaluate(_ event: Event, into alerts: inout [Alert]) {
+        statistics.events += 1
+        for index in singleQueries.indices where singleQueries[index].matches(event) {
+            let rule = singleRules[index].rule
+            alerts.append(factory.single(rule: rule, event: event))
+            statistics.alertsByRule[rule.ruleID, default: 0] += 1
+        }
+        guard !timelines.isEmpty else { return }
+        arrivals &+= 1
+        for index in timelines.indices {
+            let outcome = timelines[index].accept(event, arrival: arrivals)
+            switch outcome {
+            case .buffered, .irrelevant: break
+            case .late: statistics.lateEvents += 1
+            case .untimed: statistics.untimedEvents += 1
+            }
+        }
     }
 
     /// Called while no events arrive. Event time stands still on an idle stream, so sequences
@@ -165,6 +173,9 @@ private struct Timeline {
     struct Pending: Comparable {
         let ordinal: Ordinal
         let event: Event
+        /// The rules (indices into `rules`) that have a stage the event matches; only their
+        /// matchers need to see it.
+        let relevantRules: [Int]
         static func < (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal < rhs.ordinal }
         static func == (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal == rhs.ordinal }
     }
@@ -173,6 +184,8 @@ private struct Timeline {
     /// Whether `timeFields` are the reader's own, so ``Event/timestamp`` already holds the time.
     let usesEventTimestamp: Bool
     var rules: [DetectionRule] = []
+    /// `rules[i].query`, tested per event without copying the rule.
+    var queries: [CompiledQuery] = []
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
     /// The newest event time accepted so far.
@@ -187,6 +200,7 @@ private struct Timeline {
 
     mutating func add(_ rule: DetectionRule) {
         rules.append(rule)
+        queries.append(rule.query)
         matchers.append(rule.query.makeMatcher())
     }
 
@@ -198,10 +212,14 @@ private struct Timeline {
         // Every timed event moves event time on, relevant or not, so state expires and positions settle.
         if time > newestTime { newestTime = time }
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
-        guard rules.contains(where: { $0.query.matches(event) }) else { return .irrelevant }
+        // A matcher does nothing with an event none of its stages matches, so it need not see it.
+        var relevantRules: [Int] = []
+        for index in queries.indices where queries[index].matches(event) { relevantRules.append(index) }
+        guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
-        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event))
+        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event,
+                              relevantRules: relevantRules))
         return .buffered
     }
 
@@ -210,7 +228,7 @@ private struct Timeline {
         var found: [SequenceMatch] = []
         while let next = buffer.min, next.ordinal.timestamp <= watermark {
             let pending = buffer.removeMin()
-            for index in matchers.indices {
+            for index in pending.relevantRules {
                 found.removeAll(keepingCapacity: true)
                 matchers[index].process(pending.event, ordinal: pending.ordinal, into: &found)
                 for match in found { matches.append((rules[index], match)) }

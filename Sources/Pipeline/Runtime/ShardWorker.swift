@@ -95,11 +95,11 @@ struct ShardWorker: Sendable {
             let slice = work.slices[shard]
             let range = work.sliceRange(shard, of: shardCount)
             for index in range {
-                let record = work.records[index]
                 do throws(EventReadError) {
-                    let event = try normalizer.normalize(record, reader: &reader)
+                    let event = try normalizer.normalize(work.records[index], reader: &reader)
                     slice.buckets[shardIndex(of: event)].append(event)
                 } catch {
+                    let record = work.records[index]
                     slice.deadLetters.append(DeadLetter(bytes: record.bytes, origin: record.origin, reason: error.description))
                 }
             }
@@ -110,7 +110,7 @@ struct ShardWorker: Sendable {
             for decoded in work.slices {
                 let bucket = decoded.buckets[shard]
                 events += bucket.count
-                for event in bucket where event.timestamp > newest { newest = event.timestamp }
+                for index in bucket.indices where bucket[index].timestamp > newest { newest = bucket[index].timestamp }
                 evaluator.process(bucket, into: &alerts)
             }
             let pushed = output.push(WorkerResult(shard: shard, number: work.number, readAt: work.readAt,

@@ -52,13 +52,12 @@ public struct FileSource: RecordSource {
             if readCount == 0 { break }
             var lineStart = 0
             chunk.withUnsafeBufferPointer { buffer in
-                for index in 0 ..< readCount where buffer[index] == 0x0A {
+                let base = UnsafeRawPointer(buffer.baseAddress!)
+                while lineStart < readCount, let newline = memchr(base + lineStart, 0x0A, readCount - lineStart) {
+                    let index = base.distance(to: UnsafeRawPointer(newline))
                     lineNumber += 1
-                    var line = pending
-                    pending.removeAll(keepingCapacity: true)
-                    line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[lineStart ..< index]))
+                    let line = Self.line(UnsafeBufferPointer(rebasing: buffer[lineStart ..< index]), after: &pending)
                     lineStart = index + 1
-                    if line.last == 0x0D { line.removeLast() }
                     if Self.isBlank(line) { continue }
                     batch.append(RawRecord(bytes: line, origin: .line(source: path, number: lineNumber)))
                 }
@@ -79,6 +78,18 @@ public struct FileSource: RecordSource {
             if !Self.isBlank(pending) { batch.append(RawRecord(bytes: pending, origin: .line(source: path, number: lineNumber))) }
         }
         if !batch.isEmpty { try emit(RecordBatch(records: batch)) }
+    }
+
+    /// A line that ends just before a newline: `pending` (its start, from an earlier read) then
+    /// `bytes`, without a trailing `\r`, in an exactly sized array; `pending` is left empty.
+    static func line(_ bytes: UnsafeBufferPointer<UInt8>, after pending: inout [UInt8]) -> [UInt8] {
+        if pending.isEmpty {
+            return Array(bytes.last == 0x0D ? UnsafeBufferPointer(rebasing: bytes.dropLast()) : bytes)
+        }
+        pending.append(contentsOf: bytes)
+        if pending.last == 0x0D { pending.removeLast() }
+        defer { pending = [] }
+        return pending
     }
 
     static func isBlank(_ line: [UInt8]) -> Bool {
