@@ -45,10 +45,16 @@ let package = Package(
             "CRdKafka", "Pipeline", "Detection", "ECS",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Reproducible benchmark workloads: Elastic Defend Linux process events with planted attacks.
+        .target(name: "Workload", dependencies: [
+            "ECS",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         // The user's pipeline declarations, compiled into the CLI's registry.
         .target(name: "Pipelines", dependencies: ["Pipeline", "ECS"], path: "Pipelines"),
         .executableTarget(name: "tripline", dependencies: [
             "Pipeline", "Pipelines", "Detection", "EQL", "ECS",
+            "Workload",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),

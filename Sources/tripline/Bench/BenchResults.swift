@@ -1,0 +1,154 @@
+import Foundation
+
+/// Elastic's Python `eql` engine on the same events, as `scripts/bench-python-eql.py` reports it.
+struct PythonEQLMeasurement: Codable {
+    var engine: String
+    var events: Int
+    var seconds: Double
+    /// Events per second, JSON decoding included.
+    var eventsPerSecond: Double
+    /// Events per second of the engine alone (events decoded beforehand).
+    var engineEventsPerSecond: Double
+    var queries: [String]
+    var results: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case engine, events, seconds, queries, results
+        case eventsPerSecond = "events_per_second"
+        case engineEventsPerSecond = "engine_events_per_second"
+    }
+}
+
+/// How many rules a rule set read and compiled.
+struct RuleSetCount {
+    var filesRead: Int
+    var selected: Int
+    var compiled: Int
+    var failed: Int
+}
+
+/// Everything one `tripline bench` run measured, and the table it prints.
+struct BenchResults {
+    var workload: BenchWorkload
+    var cores: Int
+    var buildConfiguration: String
+    var repeats: Int
+    var ruleCounts: [BenchRuleSet: RuleSetCount] = [:]
+    /// The best run per shard count, by ascending shard count.
+    var throughput: [BenchRuleSet: [PipelineMeasurement]] = [:]
+    var halfRate: [BenchRuleSet: PipelineMeasurement] = [:]
+    var sequenceMemory: SequenceMemoryMeasurement?
+    var python: PythonEQLMeasurement?
+    var pythonSkipped: String?
+    var ruleSets: [BenchRuleSet] = []
+
+    init(workload: BenchWorkload, cores: Int, buildConfiguration: String, repeats: Int) {
+        self.workload = workload
+        self.cores = cores
+        self.buildConfiguration = buildConfiguration
+        self.repeats = repeats
+    }
+
+    /// The whole report: the throughput table, then latency, memory, the Python comparison and detections.
+    func render() -> String {
+        var lines: [String] = []
+        var header = "Tripline bench: \(workload.events.grouped) events, \((workload.bytes / 1_000_000).grouped) MB"
+            + String(format: " (%.0f bytes/event)", workload.averageEventBytes)
+        if let hosts = workload.hosts { header += ", \(hosts.grouped) hosts" }
+        if let span = workload.eventTimeSpan { header += String(format: ", %.0f s of event time", span) }
+        lines.append(header)
+        lines.append("\(buildConfiguration) build, \(cores) cores, best of \(repeats) run\(repeats == 1 ? "" : "s") per row; file → pipeline → file")
+        lines.append("")
+        lines.append(row(["rule set", "rules", "shards", "events/s", "per core*", "MB/s", "alerts", "p50 ms", "p99 ms", "peak RSS"]))
+        for set in ruleSets {
+            for run in throughput[set] ?? [] {
+                lines.append(row([set.label, run.rulesCompiled.grouped, String(run.shards), Int(run.eventsPerSecond).grouped,
+                                  Int(run.eventsPerCPUSecond).grouped, String(format: "%.0f", run.megabytesPerSecond), run.alerts.grouped,
+                                  milliseconds(run.latencyP50), milliseconds(run.latencyP99), megabytes(run.peakResidentBytes)]))
+            }
+        }
+        lines.append("* per core = events per CPU-second (user + system time of every pipeline thread)")
+        let scaling = ruleSets.compactMap { set -> String? in
+            guard let runs = throughput[set], let first = runs.first, let last = runs.last, runs.count > 1 else { return nil }
+            return String(format: "%@ %d → %d shards ×%.2f", set.label, first.shards, last.shards,
+                          last.eventsPerSecond / first.eventsPerSecond)
+        }
+        if !scaling.isEmpty { lines.append("scaling (events/s): " + scaling.joined(separator: "; ")) }
+        if !halfRate.isEmpty {
+            lines.append("")
+            lines.append("latency at half the maximum rate (paced source, batches of 1,024 events; batch handed over → alert written):")
+            lines.append(row(["rule set", "shards", "target/s", "achieved/s", "alerts", "p50 ms", "p99 ms", "peak RSS"]))
+            for set in ruleSets {
+                guard let run = halfRate[set] else { continue }
+                lines.append(row([set.label, String(run.shards), Int(run.targetRate ?? 0).grouped, Int(run.eventsPerSecond).grouped,
+                                  run.alerts.grouped, milliseconds(run.latencyP50), milliseconds(run.latencyP99), megabytes(run.peakResidentBytes)]))
+            }
+        }
+        if let memory = sequenceMemory {
+            lines.append("")
+            lines.append(String(format: "sequence state: %@ live keys of \"%@\" never completing: +%@ resident → %.0f bytes per live key "
+                                + "(of which the retained event: %.0f bytes)",
+                                memory.liveSequences.grouped, memory.rule, megabytes(memory.residentAfter - memory.residentBefore),
+                                memory.bytesPerKey, memory.averageEventBytes))
+        }
+        lines.append("")
+        if let python {
+            var text = "Python \(python.engine) (\(python.queries.count) founding queries, first \(python.events.grouped) events): "
+                + "\(Int(python.eventsPerSecond).grouped) events/s with JSON decoding, \(Int(python.engineEventsPerSecond).grouped) engine only"
+            if let tripline = throughput[.founding]?.first {
+                text += String(format: " → Tripline ×%.0f per core (%@ events per CPU-second on %d shard)",
+                               tripline.eventsPerCPUSecond / max(1, python.eventsPerSecond),
+                               Int(tripline.eventsPerCPUSecond).grouped, tripline.shards)
+            }
+            lines.append(text)
+        } else if let pythonSkipped {
+            lines.append("Python eql comparison skipped: \(pythonSkipped)")
+        }
+        lines.append(contentsOf: detectionLines())
+        return lines.joined(separator: "\n")
+    }
+
+    private func detectionLines() -> [String] {
+        var lines: [String] = []
+        for set in ruleSets {
+            guard let run = throughput[set]?.last, let count = ruleCounts[set] else { continue }
+            var text = "\(set.label): \(count.compiled.grouped) rules compiled"
+            if set == .linux { text += " (\(count.selected.grouped) tagged OS: Linux of \(count.filesRead.grouped) corpus files, \(count.failed) failed)" }
+            text += "; detections:"
+            lines.append(text)
+            var detected = run.detections
+            // A founding rule that was planted but never fired is listed too, with 0.
+            if set == .founding, let expected = workload.expectedDetections {
+                for rule in expected.keys where detected[rule] == nil { detected[rule] = 0 }
+            }
+            for (rule, detections) in detected.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }).prefix(12) {
+                var entry = "    \(detections.grouped.leftAligned(8)) \(rule)"
+                if set == .founding, let expected = workload.expectedDetections?[rule] {
+                    entry += expected == detections ? "  (planted: \(expected), as expected)" : "  (planted: \(expected): MISMATCH)"
+                }
+                lines.append(entry)
+            }
+            if run.detections.count > 12 { lines.append("    … and \(run.detections.count - 12) more rules") }
+        }
+        return lines
+    }
+
+    private func row(_ cells: [String]) -> String {
+        let widths = [14, 6, 7, 12, 12, 7, 8, 8, 8, 9]
+        return cells.enumerated().map { index, cell in
+            index == 0 ? cell.leftAligned(widths[0]) : cell.rightAligned(index < widths.count ? widths[index] : 10)
+        }.joined(separator: " ")
+    }
+
+    private func milliseconds(_ value: Double?) -> String {
+        guard let value else { return "–" }
+        return String(format: value < 10 ? "%.2f" : "%.1f", value)
+    }
+
+    private func megabytes(_ bytes: Int) -> String { "\((bytes / 1_000_000).grouped) MB" }
+}
+
+extension String {
+    func leftAligned(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func rightAligned(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Workload
+
+/// The workload file a bench run reads, and what is known about it.
+///
+/// A generated workload gets a sidecar `FILE.summary.json` (counts, planted scenarios, expected
+/// founding-rule detections), so `--workload FILE` can reuse it on a later run without generating
+/// it again.
+struct BenchWorkload: Codable {
+    var path: String
+    var events: Int
+    var bytes: Int
+    var hosts: Int?
+    var eventTimeSpan: Double?
+    var seed: UInt64?
+    /// Planted scenarios by description.
+    var scenarios: [String: Int]
+    /// Detections the founding rules should raise, by rule name (unknown for foreign files).
+    var expectedDetections: [String: Int]?
+    var wasGenerated = false
+
+    var averageEventBytes: Double { events > 0 ? Double(bytes) / Double(events) : 0 }
+
+    /// Uses `path` when it exists (reading its sidecar summary, or counting its lines), otherwise
+    /// generates a workload there with `settings`.
+    static func prepare(path: String, settings: WorkloadSettings, log: (String) -> Void) throws -> BenchWorkload {
+        let summaryPath = path + ".summary.json"
+        if FileManager.default.fileExists(atPath: path) {
+            if let data = FileManager.default.contents(atPath: summaryPath),
+               var known = try? JSONDecoder().decode(BenchWorkload.self, from: data) {
+                log("reusing workload \(path) (\(known.events.grouped) events)")
+                known.path = path
+                known.wasGenerated = false
+                return known
+            }
+            log("reusing workload \(path): counting its events")
+            return try counted(path)
+        }
+        log("generating workload: \(settings.eventCount.grouped) events from \(settings.hostCount.grouped) hosts (seed \(settings.seed)) → \(path)")
+        let started = Date()
+        let summary = try WorkloadGenerator(settings: settings).write(to: path) { written in
+            log("  generated \(written.grouped) / \(settings.eventCount.grouped) events")
+        }
+        log(String(format: "  done in %.1f s: %@ MB, %.0f bytes per event", Date().timeIntervalSince(started),
+                   (summary.bytes / 1_000_000).grouped, summary.averageEventBytes))
+        var workload = BenchWorkload(
+            path: path, events: summary.events, bytes: summary.bytes, hosts: summary.hosts, eventTimeSpan: summary.eventTimeSpan,
+            seed: settings.seed,
+            scenarios: Dictionary(uniqueKeysWithValues: summary.scenarios.map { ($0.key.rawValue, $0.value) }),
+            expectedDetections: summary.expectedDetections)
+        try JSONEncoder().encode(workload).write(to: URL(fileURLWithPath: summaryPath))
+        workload.wasGenerated = true
+        return workload
+    }
+
+    /// A workload of unknown origin: its lines and bytes counted.
+    private static func counted(_ path: String) throws -> BenchWorkload {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadNoPermission) }
+        defer { try? handle.close() }
+        var lines = 0, bytes = 0
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+            bytes += chunk.count
+            lines += chunk.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+        }
+        return BenchWorkload(path: path, events: lines, bytes: bytes, scenarios: [:], expectedDetections: nil)
+    }
+}
+
+extension BinaryInteger {
+    /// The number with thousands separators: `1,234,567`.
+    var grouped: String {
+        let digits = String(self.magnitude)
+        var text = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
+            text.append(digit)
+        }
+        return self < 0 ? "-" + text : text
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Detection
+import ECS
+import Foundation
+import Logging
+import Pipeline
+
+/// One pipeline run's figures, as a measuring child process reports them (one JSON line).
+struct PipelineMeasurement: Codable {
+    var ruleSet: BenchRuleSet
+    var rulesCompiled: Int
+    var rulesFailed: Int
+    var shards: Int
+    /// The paced source's target rate, `nil` when the file was read at full speed.
+    var targetRate: Double?
+    var events: Int
+    var bytes: Int
+    var seconds: Double
+    /// CPU seconds (user + system, every thread) spent in the run.
+    var cpuSeconds: Double
+    var alerts: Int
+    var detections: [String: Int]
+    var latencyP50: Double?
+    var latencyP99: Double?
+    var peakResidentBytes: Int
+    var deadLetters: Int
+    var lateEvents: Int
+
+    var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
+    var eventsPerCPUSecond: Double { cpuSeconds > 0 ? Double(events) / cpuSeconds : 0 }
+    var megabytesPerSecond: Double { seconds > 0 ? Double(bytes) / 1e6 / seconds : 0 }
+}
+
+/// `tripline bench measure-pipeline`: one file → file run of the full pipeline in a fresh process
+/// (so peak RSS is this run's), reported as one JSON line on standard output.
+struct MeasurePipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure-pipeline",
+        abstract: "Run the pipeline once on a workload and print its figures as JSON (used by `tripline bench`).",
+        shouldDisplay: false
+    )
+
+    // Option names differ from `bench`'s own, which ArgumentParser would otherwise take for the parent.
+    @Option(help: "The NDJSON workload.")
+    var eventsFile: String
+
+    @Option(help: "founding or linux.")
+    var ruleSet: BenchRuleSet
+
+    @Option(help: "Shards.")
+    var shardCount: Int
+
+    @Option(help: "Replay at this many events per second instead of reading at full speed.")
+    var pacedRate: Double?
+
+    @Option(help: "Where alerts are written.")
+    var alertsFile: String
+
+    @Option(help: "The founding rules directory.")
+    var rulesDirectory = "Rules"
+
+    @Option(help: "Elastic's detection-rules corpus.")
+    var corpusDirectory = "../shared/rules-corpus"
+
+    func run() throws {
+        let loaded = try LoadedBenchRules.load(ruleSet, foundingPath: rulesDirectory, corpusPath: corpusDirectory)
+        let workloadPath = eventsFile
+        let pacedRate = pacedRate
+        var pipeline = Pipeline("bench") {
+            ReadFrom(SourceStage(description: workloadPath) {
+                if let pacedRate { return PacedSource(path: workloadPath, recordsPerSecond: pacedRate) }
+                return FileSource(path: workloadPath)
+            })
+            PartitionBy("host.id", shards: .count(shardCount))
+            WriteNDJSON(path: alertsFile)
+        }
+        pipeline.detection.allowedLateness = .seconds(5)
+        let compiled = loaded.compile(extraFields: PipelineRunner.requiredFields(of: pipeline, enrichers: []))
+        var logger = Logger(label: "tripline.bench")
+        logger.logLevel = .warning
+        let runner = PipelineRunner(pipeline: pipeline, ruleSet: compiled, logger: logger)
+        let cpuBefore = ProcessResources.cpuSeconds
+        let report = try runner.runBlocking()
+        let cpuSeconds = ProcessResources.cpuSeconds - cpuBefore
+        let size = (try? FileManager.default.attributesOfItem(atPath: eventsFile)[.size] as? Int) ?? 0
+        let measurement = PipelineMeasurement(
+            ruleSet: ruleSet, rulesCompiled: compiled.rules.count, rulesFailed: compiled.failures.count + loaded.unreadable.count,
+            shards: shardCount, targetRate: pacedRate, events: report.events, bytes: size, seconds: report.seconds, cpuSeconds: cpuSeconds,
+            alerts: report.alerts, detections: report.detectionsByRule,
+            latencyP50: report.alertLatencies.percentileMilliseconds(0.5), latencyP99: report.alertLatencies.percentileMilliseconds(0.99),
+            peakResidentBytes: ProcessResources.peakResidentBytes, deadLetters: report.deadLetters, lateEvents: report.lateEvents)
+        print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
+    }
+}
+
+extension BenchRuleSet: ExpressibleByArgument {}
