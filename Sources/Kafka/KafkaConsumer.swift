@@ -92,9 +92,17 @@ public final class KafkaConsumer: Sendable {
         var topicNames: [OpaquePointer: String] = [:]
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
+        var wait = KafkaHandle.milliseconds(timeout)
         while events.count < maxMessages {
-            let wait = KafkaHandle.milliseconds(max(.zero, deadline - clock.now))
-            guard let message = rd_kafka_consumer_poll(handle.pointer, wait) else { break }
+            // After a message, poll without waiting; only when the queue is momentarily empty wait for the
+            // rest of `timeout` (so the clock is read once per lull, not once per message).
+            guard let message = rd_kafka_consumer_poll(handle.pointer, wait) else {
+                guard wait == 0 else { break }
+                wait = KafkaHandle.milliseconds(max(.zero, deadline - clock.now))
+                if wait == 0 { break }
+                continue
+            }
+            wait = 0
             defer { rd_kafka_message_destroy(message) }
             let topic: String
             if let topicHandle = message.pointee.rkt {
