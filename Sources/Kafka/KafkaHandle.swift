@@ -61,8 +61,12 @@ final class KafkaHandle: @unchecked Sendable {
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(callbacks).toOpaque())
         rd_kafka_conf_set_log_cb(conf) { handle, level, facility, text in
             guard let callbacks = KafkaCallbacks.of(handle) else { return }
-            let message = "\(String(cString: facility!)): \(String(cString: text!))"
-            callbacks.logger.log(level: KafkaHandle.logLevel(syslog: level), "\(message)")
+            let text = String(cString: text!)
+            // One properties file serves consumers and producers alike, so "consumer property ignored by this
+            // producer" (and the reverse) is expected, not worth a warning.
+            let expected = text.contains(" property and will be ignored by this ")
+            callbacks.logger.log(level: expected ? .debug : KafkaHandle.logLevel(syslog: level),
+                                 "\(String(cString: facility!)): \(text)")
         }
         rd_kafka_conf_set_error_cb(conf) { handle, code, reason, _ in
             guard let callbacks = KafkaCallbacks.of(handle) else { return }
