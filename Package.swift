@@ -51,9 +51,9 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // The user's pipeline declarations, compiled into the CLI's registry.
-        .target(name: "Pipelines", dependencies: ["Pipeline", "ECS"], path: "Pipelines"),
+        .target(name: "Pipelines", dependencies: ["Pipeline", "Kafka", "ECS"], path: "Pipelines"),
         .executableTarget(name: "tripline", dependencies: [
-            "Pipeline", "Pipelines", "Detection", "EQL", "ECS",
+            "Pipeline", "Pipelines", "Kafka", "Detection", "EQL", "ECS",
             "Workload",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -66,7 +66,7 @@ let package = Package(
             "Pipeline", "Pipelines", "Detection", "ECS",
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline"]),
         .testTarget(name: "TriplineCLITests", dependencies: ["tripline"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,4 +5,5 @@ import Pipeline
 /// To add a pipeline: declare it in a new file here and list it below.
 public let registeredPipelines: [Pipeline] = [
     linuxEndpoint,
+    kafkaEndpoint,
 ]

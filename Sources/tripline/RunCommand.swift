@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Kafka
 import Logging
 import Pipeline
 import Pipelines
@@ -43,6 +44,27 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write records that cannot be read to this NDJSON file (with origin and reason) instead of stderr.")
     var deadLetters: String?
 
+    @Option(help: "Kafka: consume this topic instead of the pipeline's source.")
+    var topic: String?
+
+    @Option(help: "Kafka: publish alerts to this topic (keyed by host.id) instead of the pipeline's sink.")
+    var alertsTopic: String?
+
+    @Option(help: "Kafka: publish records that cannot be read to this topic.")
+    var deadLetterTopic: String?
+
+    @Option(help: "Kafka: bootstrap servers (host:port,…), overriding bootstrap.servers of every Kafka stage.")
+    var brokers: String?
+
+    @Option(help: "Kafka: consumer group, overriding group.id.")
+    var group: String?
+
+    @Option(help: "Kafka client settings (librdkafka key=value properties) for --topic/--alerts-topic/--dead-letter-topic.")
+    var kafkaConfig: String = "Config/kafka.properties"
+
+    @Flag(help: "Kafka: stop once every assigned partition's end is reached (backfills, tests). Needs --topic.")
+    var stopAtEnd = false
+
     @Option(help: "Serve Prometheus metrics on http://127.0.0.1:PORT/metrics while running.")
     var metricsPort: Int?
 
@@ -56,6 +78,10 @@ struct RunCommand: AsyncParsableCommand {
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
         if let lateness, lateness < 0 { throw ValidationError("--lateness cannot be negative") }
         if let metricsPort, !(0 ... 65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0–65535") }
+        if input != nil, topic != nil { throw ValidationError("--input and --topic both name the source; give one") }
+        if output != nil, alertsTopic != nil { throw ValidationError("--output and --alerts-topic both name the sink; give one") }
+        if deadLetters != nil, deadLetterTopic != nil { throw ValidationError("--dead-letters and --dead-letter-topic both name the dead-letter destination; give one") }
+        if stopAtEnd, topic == nil { throw ValidationError("--stop-at-end applies to --topic") }
     }
 
     func run() async throws {
@@ -72,6 +98,16 @@ struct RunCommand: AsyncParsableCommand {
         if let shards { selected.partitioning.shards = .count(shards) }
         if let lateness { selected.detection.allowedLateness = .milliseconds(Int64(lateness * 1000)) }
         if let deadLetters { selected.deadLetters = .file(path: deadLetters) }
+        if let brokers { selected.clientProperties["bootstrap.servers"] = brokers }
+        if let group { selected.clientProperties["group.id"] = group }
+        // Without a settings file, --brokers alone is enough for the Kafka options.
+        let kafkaSettings: KafkaSettingsSource = FileManager.default.fileExists(atPath: kafkaConfig) || brokers == nil
+            ? .file(kafkaConfig) : .inline(KafkaSettings())
+        if let topic {
+            selected.source = .kafka(topics: [topic], settings: kafkaSettings, options: KafkaSource.Options(stopAtEnd: stopAtEnd))
+        }
+        if let alertsTopic { selected.sink = .kafka(topic: alertsTopic, settings: kafkaSettings) }
+        if let deadLetterTopic { selected.deadLetters = .kafka(topic: deadLetterTopic, settings: kafkaSettings) }
 
         var metrics = PipelineMetrics()
         var endpoint: MetricsEndpoint?

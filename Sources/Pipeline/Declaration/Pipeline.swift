@@ -38,6 +38,9 @@ public struct Pipeline: Sendable {
     public var sink: SinkStage = .file(path: "-")
     /// Where bad records go.
     public var deadLetters: DeadLetterStage = .standardError
+    /// Client properties (librdkafka names) that broker-backed stages apply over their own settings
+    /// when the pipeline starts: `tripline run --brokers`/`--group` set `bootstrap.servers`/`group.id`.
+    public var clientProperties: [String: String] = [:]
 
     /// Declares a pipeline from its stages.
     public init(_ name: String, summary: String = "", @PipelineBuilder stages: () -> [any PipelineStage]) {
@@ -64,15 +67,32 @@ public enum PipelineBuilder {
     public static func buildArray(_ stages: [[any PipelineStage]]) -> [any PipelineStage] { stages.flatMap { $0 } }
 }
 
+/// What stage factories get when the pipeline starts.
+public struct StageContext: Sendable {
+    /// ``Pipeline/clientProperties``: overrides for broker-backed stages' client settings.
+    public var clientProperties: [String: String]
+
+    /// Creates a context.
+    public init(clientProperties: [String: String] = [:]) {
+        self.clientProperties = clientProperties
+    }
+}
+
 /// How a pipeline obtains its source when it starts.
 public struct SourceStage: Sendable {
     /// Shown in logs and `tripline pipelines`.
     public let description: String
     /// Builds the source (opening files or connecting to brokers) when the pipeline starts.
-    public let make: @Sendable () throws -> any RecordSource
+    public let make: @Sendable (StageContext) throws -> any RecordSource
 
     /// A source built by `make`.
     public init(description: String, make: @escaping @Sendable () throws -> any RecordSource) {
+        self.description = description
+        self.make = { _ in try make() }
+    }
+
+    /// A source built by `make` from the pipeline's ``StageContext`` (client property overrides).
+    public init(description: String, configured make: @escaping @Sendable (StageContext) throws -> any RecordSource) {
         self.description = description
         self.make = make
     }
@@ -88,10 +108,16 @@ public struct SinkStage: Sendable {
     /// Shown in logs and `tripline pipelines`.
     public let description: String
     /// Builds the sink when the pipeline starts.
-    public let make: @Sendable () throws -> any AlertSink
+    public let make: @Sendable (StageContext) throws -> any AlertSink
 
     /// A sink built by `make`.
     public init(description: String, make: @escaping @Sendable () throws -> any AlertSink) {
+        self.description = description
+        self.make = { _ in try make() }
+    }
+
+    /// A sink built by `make` from the pipeline's ``StageContext`` (client property overrides).
+    public init(description: String, configured make: @escaping @Sendable (StageContext) throws -> any AlertSink) {
         self.description = description
         self.make = make
     }
@@ -107,10 +133,16 @@ public struct EnricherStage: Sendable {
     /// Shown in logs and `tripline pipelines`.
     public let description: String
     /// Builds the enricher when the pipeline starts.
-    public let make: @Sendable () throws -> any AlertEnricher
+    public let make: @Sendable (StageContext) throws -> any AlertEnricher
 
     /// An enricher built by `make`.
     public init(description: String, make: @escaping @Sendable () throws -> any AlertEnricher) {
+        self.description = description
+        self.make = { _ in try make() }
+    }
+
+    /// A enricher built by `make` from the pipeline's ``StageContext`` (client property overrides).
+    public init(description: String, configured make: @escaping @Sendable (StageContext) throws -> any AlertEnricher) {
         self.description = description
         self.make = make
     }
@@ -121,10 +153,16 @@ public struct DeadLetterStage: Sendable {
     /// Shown in logs.
     public let description: String
     /// Builds the sink when the pipeline starts.
-    public let make: @Sendable () throws -> any DeadLetterSink
+    public let make: @Sendable (StageContext) throws -> any DeadLetterSink
 
     /// A dead-letter sink built by `make`.
     public init(description: String, make: @escaping @Sendable () throws -> any DeadLetterSink) {
+        self.description = description
+        self.make = { _ in try make() }
+    }
+
+    /// A dead-letter sink built by `make` from the pipeline's ``StageContext`` (client property overrides).
+    public init(description: String, configured make: @escaping @Sendable (StageContext) throws -> any DeadLetterSink) {
         self.description = description
         self.make = make
     }

@@ -58,7 +58,7 @@ public final class PipelineRunner: Sendable {
     /// Builds the pipeline's enrichers, loads its rules and prepares a runner.
     public static func prepare(_ pipeline: Pipeline, metrics: PipelineMetrics = PipelineMetrics(), showProgress: Bool = false,
                                logger: Logger = Logger(label: "tripline.pipeline")) throws -> PipelineRunner {
-        let enrichers = try pipeline.enrichers.map { try $0.make() }
+        let enrichers = try pipeline.enrichers.map { try $0.make(StageContext(clientProperties: pipeline.clientProperties)) }
         let ruleSet = try RuleSet.load(from: pipeline.detection.rulesPath,
                                        extraFields: requiredFields(of: pipeline, enrichers: enrichers))
         guard ruleSet.failures.isEmpty else { throw PipelineError.rulesFailed(ruleSet.failures) }
@@ -108,9 +108,11 @@ public final class PipelineRunner: Sendable {
     /// Runs on the calling thread (which becomes the output stage) until done.
     public func runBlocking(stop: StopSignal = StopSignal()) throws -> RunReport {
         let started = Date()
-        let source = try pipeline.source.make()
-        let sink = try pipeline.sink.make()
-        let deadLetterSink = try pipeline.deadLetters.make()
+        let context = StageContext(clientProperties: pipeline.clientProperties)
+        let source = try pipeline.source.make(context)
+        defer { source.close() }
+        let sink = try pipeline.sink.make(context)
+        let deadLetterSink = try pipeline.deadLetters.make(context)
         let failure = FirstError()
         let workerQueues = (0 ..< shardCount).map { _ in BoundedQueue<BatchWork>(capacity: Self.queueCapacity) }
         let results = BoundedQueue<WorkerResult>(capacity: Self.queueCapacity * shardCount)

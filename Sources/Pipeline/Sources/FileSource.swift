@@ -28,7 +28,7 @@ public struct FileSource: RecordSource {
             descriptor = open(path, O_RDONLY)
             guard descriptor >= 0 else { throw FileStageError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         }
-        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+        defer { if descriptor != STDIN_FILENO { Foundation.close(descriptor) } }
 
         var lineNumber = 0
         var pending: [UInt8] = []          // an incomplete last line carried to the next read

@@ -57,9 +57,15 @@ public protocol RecordSource: Sendable {
 
     /// Makes `checkpoint` durable (commit offsets). Called in batch order, from the runner's thread.
     func commit(_ checkpoint: SourceCheckpoint) throws
+
+    /// Releases the source (leaves a consumer group) after the runner's last commit.
+    func close()
 }
 
 extension RecordSource {
     /// Sources without positions to commit need not implement this.
     public func commit(_ checkpoint: SourceCheckpoint) throws {}
+
+    /// Sources without resources to release need not implement this.
+    public func close() {}
 }
