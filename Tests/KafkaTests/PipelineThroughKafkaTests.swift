@@ -10,7 +10,7 @@ private var triplineBinary: String {
     return directory.appendingPathComponent("tripline").path
 }
 
-/// A `tripline run` process with its output collected while it runs.
+/// A `tripline` process with its standard error collected while it runs.
 private final class TriplineProcess: Sendable {
     let process: Process
     private let errors = ErrorText()
@@ -23,7 +23,7 @@ private final class TriplineProcess: Sendable {
     init(_ arguments: [String]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: triplineBinary)
-        process.arguments = ["run"] + arguments
+        process.arguments = arguments
         process.currentDirectoryURL = KafkaBroker.repositoryRoot
         let errorPipe = Pipe()
         process.standardError = errorPipe
@@ -126,7 +126,7 @@ extension BrokerTests {
         }
 
         func arguments(_ topics: (input: String, alerts: String, group: String)) -> [String] {
-            ["--topic", topics.input, "--alerts-topic", topics.alerts, "--brokers", KafkaBroker.address, "--group", topics.group]
+            ["run", "--topic", topics.input, "--alerts-topic", topics.alerts, "--brokers", KafkaBroker.address, "--group", topics.group]
         }
 
         @Test("the sample through Kafka raises the file pipeline's alerts, keyed by host, with rule headers")
@@ -195,6 +195,46 @@ extension BrokerTests {
                 }
                 #expect(counts.allSatisfy { $0 > 0 }, "\(counts): \(first.stderr) \(second.stderr)")
                 #expect(counts.reduce(0, +) >= Sample.lines.count)
+            }
+        }
+    }
+}
+
+extension BrokerTests {
+    @Suite("Repartition by host")
+    struct RepartitionTests {
+        @Test("events spread over partitions regardless of host come out keyed by host.id, one partition per host")
+        func repartition() async throws {
+            try await Fixtures.onThread {
+                let input = Fixtures.unique("unkeyed"), output = Fixtures.unique("by-host"), deadLetters = Fixtures.unique("dlq")
+                try Fixtures.createTopic(input, partitions: 4)
+                try Fixtures.createTopic(deadLetters, partitions: 1)
+                let producer = try KafkaProducer(settings: Fixtures.settings())
+                for index in 0 ..< 100 {
+                    let value = Fixtures.event(host: "host-\(index % 5)", sequence: index)
+                    try producer.send(topic: input, key: nil, value: Array(value.utf8), partition: Int32(index % 4))
+                }
+                try producer.send(topic: input, key: nil, value: Array("{not json".utf8), partition: 0)
+                try producer.flush()
+
+                let run = try TriplineProcess(["repartition", "--topic", input, "--to", output, "--partitions", "4",
+                                               "--brokers", KafkaBroker.address, "--group", Fixtures.unique("repartition"),
+                                               "--dead-letter-topic", deadLetters, "--stop-at-end"])
+                #expect(run.waitForExit() == 0, "\(run.stderr)")
+                #expect(run.stderr.contains("101 records → 100 keyed, 0 without a key, 1 bad"), "\(run.stderr)")
+
+                let messages = try Fixtures.readMessages(topic: output, partitions: 4, count: 100)
+                #expect(messages.count == 100)
+                var partitionsByHost: [String: Set<Int32>] = [:]
+                for message in messages {
+                    let key = message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                    #expect(String(decoding: message.value, as: UTF8.self).contains(#""id":"\#(key)""#))
+                    partitionsByHost[key, default: []].insert(message.partition)
+                }
+                #expect(partitionsByHost.count == 5)
+                #expect(partitionsByHost.values.allSatisfy { $0.count == 1 }, "\(partitionsByHost)")
+                let letters = try Fixtures.readMessages(topic: deadLetters, partitions: 1, count: 1)
+                #expect(letters.map { String(decoding: $0.value, as: UTF8.self) } == ["{not json"])
             }
         }
     }
