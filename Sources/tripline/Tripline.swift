@@ -17,6 +17,6 @@ struct Tripline: AsyncParsableCommand {
           tripline rules check Rules                                 # load and compile every rule
           tripline pipelines                                         # the pipelines declared in Pipelines/
         """,
-        subcommands: [RunCommand.self, RepartitionCommand.self, RulesCommand.self, PipelinesCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, ProduceCommand.self, RepartitionCommand.self, RulesCommand.self, PipelinesCommand.self, BenchCommand.self]
     )
 }

@@ -129,11 +129,14 @@ extension BrokerTests {
             ["run", "--topic", topics.input, "--alerts-topic", topics.alerts, "--brokers", KafkaBroker.address, "--group", topics.group]
         }
 
-        @Test("the sample through Kafka raises the file pipeline's alerts, keyed by host, with rule headers")
+        @Test("the sample loaded with `tripline produce` raises the file pipeline's alerts through Kafka, keyed by host, with rule headers")
         func sameAlertsAsFilePipeline() async throws {
             try await Fixtures.onThread {
                 let topics = try topics()
-                try Sample.produce(Sample.lines[...], to: topics.input)
+                let produce = try TriplineProcess(["produce", "--topic", topics.input, "--input", "Config/sample-events.ndjson",
+                                                   "--brokers", KafkaBroker.address])
+                #expect(produce.waitForExit() == 0, "\(produce.stderr)")
+                #expect(produce.stderr.contains("produced 1135 events"), "\(produce.stderr)")
                 let run = try TriplineProcess(arguments(topics) + ["--stop-at-end"])
                 #expect(run.waitForExit() == 0, "\(run.stderr)")
                 let messages = try Sample.readAlerts(from: topics.alerts, seconds: 20) { $0.count >= Sample.expectedAlertIDs.count }
