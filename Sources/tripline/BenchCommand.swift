@@ -42,6 +42,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Use this NDJSON workload (generated there, with a .summary.json beside it, when missing).")
     var workload: String?
 
+    @Option(help: "Events the linux-corpus runs read: the first N of the workload (default 100,000; it is many times slower).")
+    var linuxEvents: Int?
+
     @Option(help: "Runs per configuration; the best is reported (default 3; --quick: 1).")
     var repeats: Int?
 
@@ -66,6 +69,7 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         if let events, events < 1 { throw ValidationError("--events must be at least 1") }
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if let linuxEvents, linuxEvents < 1 { throw ValidationError("--linux-events must be at least 1") }
         if let shards, parsedShards(shards) == nil { throw ValidationError("--shards takes positive counts separated by commas, e.g. 1,2") }
     }
 
@@ -106,9 +110,17 @@ struct BenchCommand: ParsableCommand {
             log("\(set.label): \(compiled.rules.count) rules compiled" + (set == .linux ? " (\(loaded.rules.count) tagged OS: Linux of \(loaded.filesRead) files)" : ""))
         }
 
+        var inputs: [BenchRuleSet: BenchWorkload] = [.founding: prepared, .linux: prepared]
+        let linuxCount = linuxEvents ?? (quick ? prepared.events : 100_000)
+        if ruleSets.contains(.linux), linuxCount < prepared.events {
+            log("linux corpus runs read the first \(linuxCount.grouped) events")
+            inputs[.linux] = try prepared.prefix(linuxCount, writingTo: scratch.appendingPathComponent("workload-linux.ndjson").path)
+        }
+        results.inputs = inputs
+
         let alertsPath = scratch.appendingPathComponent("alerts.ndjson").path
         func measure(_ set: BenchRuleSet, shards: Int, rate: Double? = nil) throws -> PipelineMeasurement {
-            var arguments = ["bench", "measure-pipeline", "--events-file", prepared.path, "--rule-set", set.rawValue,
+            var arguments = ["bench", "measure-pipeline", "--events-file", inputs[set]!.path, "--rule-set", set.rawValue,
                              "--shard-count", String(shards), "--alerts-file", alertsPath,
                              "--rules-directory", foundingRules, "--corpus-directory", corpus]
             if let rate { arguments += ["--paced-rate", String(rate)] }

@@ -34,6 +34,8 @@ struct BenchResults {
     var buildConfiguration: String
     var repeats: Int
     var ruleCounts: [BenchRuleSet: RuleSetCount] = [:]
+    /// The events each rule set's runs read.
+    var inputs: [BenchRuleSet: BenchWorkload] = [:]
     /// The best run per shard count, by ascending shard count.
     var throughput: [BenchRuleSet: [PipelineMeasurement]] = [:]
     var halfRate: [BenchRuleSet: PipelineMeasurement] = [:]
@@ -59,10 +61,10 @@ struct BenchResults {
         lines.append(header)
         lines.append("\(buildConfiguration) build, \(cores) cores, best of \(repeats) run\(repeats == 1 ? "" : "s") per row; file → pipeline → file")
         lines.append("")
-        lines.append(row(["rule set", "rules", "shards", "events/s", "per core*", "MB/s", "alerts", "p50 ms", "p99 ms", "peak RSS"]))
+        lines.append(row(["rule set", "rules", "events", "shards", "events/s", "per core*", "MB/s", "alerts", "p50 ms", "p99 ms", "peak RSS"]))
         for set in ruleSets {
             for run in throughput[set] ?? [] {
-                lines.append(row([set.label, run.rulesCompiled.grouped, String(run.shards), Int(run.eventsPerSecond).grouped,
+                lines.append(row([set.label, run.rulesCompiled.grouped, run.events.grouped, String(run.shards), Int(run.eventsPerSecond).grouped,
                                   Int(run.eventsPerCPUSecond).grouped, String(format: "%.0f", run.megabytesPerSecond), run.alerts.grouped,
                                   milliseconds(run.latencyP50), milliseconds(run.latencyP99), megabytes(run.peakResidentBytes)]))
             }
@@ -76,11 +78,12 @@ struct BenchResults {
         if !scaling.isEmpty { lines.append("scaling (events/s): " + scaling.joined(separator: "; ")) }
         if !halfRate.isEmpty {
             lines.append("")
-            lines.append("latency at half the maximum rate (paced source, batches of 1,024 events; batch handed over → alert written):")
-            lines.append(row(["rule set", "shards", "target/s", "achieved/s", "alerts", "p50 ms", "p99 ms", "peak RSS"]))
+            lines.append("latency at half the maximum rate (paced source handing over each millisecond's events; batch handed over → alert written):")
+            lines.append(row(["rule set", "rules", "events", "shards", "target/s", "achieved/s", "alerts", "p50 ms", "p99 ms", "peak RSS"]))
             for set in ruleSets {
                 guard let run = halfRate[set] else { continue }
-                lines.append(row([set.label, String(run.shards), Int(run.targetRate ?? 0).grouped, Int(run.eventsPerSecond).grouped,
+                lines.append(row([set.label, run.rulesCompiled.grouped, run.events.grouped, String(run.shards),
+                                  Int(run.targetRate ?? 0).grouped, Int(run.eventsPerSecond).grouped,
                                   run.alerts.grouped, milliseconds(run.latencyP50), milliseconds(run.latencyP99), megabytes(run.peakResidentBytes)]))
             }
         }
@@ -134,7 +137,7 @@ struct BenchResults {
     }
 
     private func row(_ cells: [String]) -> String {
-        let widths = [14, 6, 7, 12, 12, 7, 8, 8, 8, 9]
+        let widths = [14, 6, 10, 7, 11, 11, 7, 8, 8, 8, 9]
         return cells.enumerated().map { index, cell in
             index == 0 ? cell.leftAligned(widths[0]) : cell.rightAligned(index < widths.count ? widths[index] : 10)
         }.joined(separator: " ")

@@ -53,6 +53,28 @@ struct BenchWorkload: Codable {
         return workload
     }
 
+    /// The first `count` events of this workload, written to `path`.
+    func prefix(_ count: Int, writingTo path: String) throws -> BenchWorkload {
+        guard let input = FileHandle(forReadingAtPath: self.path) else { throw CocoaError(.fileReadNoPermission) }
+        defer { try? input.close() }
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let output = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteNoPermission) }
+        defer { try? output.close() }
+        var lines = 0, bytes = 0
+        while lines < count, let chunk = try input.read(upToCount: 4 << 20), !chunk.isEmpty {
+            var end = chunk.startIndex
+            while end < chunk.endIndex, lines < count {
+                guard let newline = chunk[end...].firstIndex(of: 0x0A) else { end = chunk.endIndex; break }
+                end = newline + 1
+                lines += 1
+            }
+            try output.write(contentsOf: chunk[chunk.startIndex ..< end])
+            bytes += end - chunk.startIndex
+        }
+        return BenchWorkload(path: path, events: lines, bytes: bytes, hosts: hosts, eventTimeSpan: nil, seed: seed,
+                             scenarios: [:], expectedDetections: nil)
+    }
+
     /// A workload of unknown origin: its lines and bytes counted.
     private static func counted(_ path: String) throws -> BenchWorkload {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadNoPermission) }

@@ -3,23 +3,23 @@ import Foundation
 import ECS
 import Pipeline
 
-/// Replays an NDJSON file at a fixed rate: hands over small batches, each when the records before
-/// it have had their time at `recordsPerSecond`.
+/// Replays an NDJSON file at a fixed rate, as a live stream arrives: every millisecond it hands over
+/// the records that arrived in it (at least one), each batch once its last record's time has come.
 ///
-/// It models a live stream arriving at a known rate (the latency benchmark at half the maximum
-/// rate), where a file read at full speed would model a backlog.
+/// It models a stream arriving at a known rate (the latency benchmark at half the maximum rate),
+/// where a file read at full speed models a backlog.
 struct PacedSource: RecordSource {
     /// The file replayed.
     let path: String
     /// The target rate.
     let recordsPerSecond: Double
-    /// Records per batch: small, so a batch waits little for its last record's time.
+    /// Records per batch: one millisecond's worth.
     let batchSize: Int
 
-    init(path: String, recordsPerSecond: Double, batchSize: Int = 1024) {
+    init(path: String, recordsPerSecond: Double) {
         self.path = path
         self.recordsPerSecond = recordsPerSecond
-        self.batchSize = batchSize
+        batchSize = max(1, Int(recordsPerSecond / 1000))
     }
 
     var name: String { "paced:\(path)" }

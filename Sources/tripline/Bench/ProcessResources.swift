@@ -16,8 +16,18 @@ enum ProcessResources {
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
-    /// The most memory the process has had resident, in bytes (`ru_maxrss`).
+    /// The most memory this process image has had resident, in bytes.
+    ///
+    /// On Linux this is `VmHWM` from `/proc/self/status`: `ru_maxrss` survives `execve`, so a
+    /// measuring child spawned by a larger parent would report the parent's size. Elsewhere it is
+    /// `ru_maxrss`.
     static var peakResidentBytes: Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).dropLast(3)
+               .trimmingCharacters(in: .whitespaces)) {
+            return kilobytes * 1024
+        }
         var usage = rusage()
         getrusage(currentProcess, &usage)
         #if os(Linux)
