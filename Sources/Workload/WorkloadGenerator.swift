@@ -10,8 +10,9 @@ public struct WorkloadSummary: Sendable {
     public var bytes = 0
     /// Hosts that sent events.
     public var hosts = 0
-    /// Event time of the first and last event (nanoseconds since the epoch).
+    /// Event time of the earliest event (nanoseconds since the epoch).
     public var firstEventTime = Int64.max
+    /// Event time of the latest event (nanoseconds since the epoch).
     public var lastEventTime = Int64.min
     /// How many times each scenario was planted.
     public var scenarios: [PlantedScenario: Int] = [:]
