@@ -48,10 +48,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Runs per configuration; the best is reported (default 3; --quick: 1).")
     var repeats: Int?
 
-    @Option(help: "Events for the Python eql comparison (default 20,000; --quick: 300).")
+    @Option(help: "Events for the Python eql comparison (default 20,000; --quick: 300; 0 skips it).")
     var pythonEvents: Int?
 
-    @Option(help: "Distinct join keys for the memory-per-sequence-key measurement (default 200,000; --quick: 2,000).")
+    @Option(help: "Distinct join keys for the memory-per-sequence-key measurement (default 200,000; --quick: 2,000; 0 skips it).")
     var sequenceKeys: Int?
 
     @Option(help: "The founding rules directory.")
@@ -149,16 +149,21 @@ struct BenchCommand: ParsableCommand {
         }
 
         let keys = sequenceKeys ?? (quick ? 2_000 : 200_000)
-        log("memory per live sequence key: opening \(keys.grouped) partial sequences")
-        results.sequenceMemory = try MeasuringProcess.run(
-            ["bench", "measure-sequence-memory", "--open-keys", String(keys), "--rules-directory", foundingRules], as: SequenceMemoryMeasurement.self)
+        if keys > 0 {
+            log("memory per live sequence key: opening \(keys.grouped) partial sequences")
+            results.sequenceMemory = try MeasuringProcess.run(
+                ["bench", "measure-sequence-memory", "--open-keys", String(keys), "--rules-directory", foundingRules],
+                as: SequenceMemoryMeasurement.self)
+        }
 
         let pythonCount = pythonEvents ?? (quick ? 300 : 20_000)
-        log("Python eql on the first \(pythonCount.grouped) events")
-        do {
-            results.python = try PythonEQLBaseline.measure(workload: prepared.path, events: pythonCount, rules: foundingRules)
-        } catch {
-            results.pythonSkipped = "\(error)"
+        if pythonCount > 0 {
+            log("Python eql on the first \(pythonCount.grouped) events")
+            do {
+                results.python = try PythonEQLBaseline.measure(workload: prepared.path, events: pythonCount, rules: foundingRules)
+            } catch {
+                results.pythonSkipped = "\(error)"
+            }
         }
         print(results.render())
     }
