@@ -117,3 +117,30 @@ func httpGet(port: Int, path: String) throws -> String {
     }
     return String(decoding: response, as: UTF8.self)
 }
+
+@Suite("tripline run on a terminal")
+struct ProgressLineTests {
+    @Test("a progress line (events, events/s, alerts, bad, lag) is shown on a terminal and cleared before the summary")
+    func progressLine() throws {
+        let script = "(head -100 Config/sample-events.ndjson; sleep 1.5; tail -100 Config/sample-events.ndjson) | '\(triplineBinary.path)' run --output /dev/null"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", script, "/dev/null"] // a pseudo-terminal for tripline's stderr
+        process.currentDirectoryURL = packageRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("tripline: 100 events · "), "\(text)")
+        #expect(text.contains(" events/s · 0 alerts · 0 bad · lag "), "\(text)")
+        #expect(text.contains("\r\u{1B}[Ktripline: 200 events (0 bad)"), "\(text)")
+    }
+
+    @Test("no progress line when standard error is not a terminal")
+    func noProgressLine() throws {
+        let result = try tripline(["run", "--input", "Config/sample-events.ndjson", "--output", "/dev/null"])
+        #expect(!result.stderr.contains("\u{1B}[K"))
+    }
+}
