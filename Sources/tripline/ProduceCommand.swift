@@ -31,11 +31,7 @@ struct ProduceCommand: ParsableCommand {
     @Option(help: "Create the topic with this many partitions when it does not exist.")
     var partitions: Int?
 
-    @Option(help: "Kafka: bootstrap servers (host:port,…), overriding the settings file.")
-    var brokers: String?
-
-    @Option(help: "Kafka client settings (librdkafka key=value properties).")
-    var kafkaConfig: String = "Config/kafka.properties"
+    @OptionGroup var kafka: KafkaConnectionOptions
 
     func validate() throws {
         if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
@@ -43,10 +39,7 @@ struct ProduceCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let context = StageContext(clientProperties: brokers.map { ["bootstrap.servers": $0] } ?? [:])
-            let settingsSource: KafkaSettingsSource = FileManager.default.fileExists(atPath: kafkaConfig) || brokers == nil
-                ? .file(kafkaConfig) : .inline(KafkaSettings())
-            var settings = try settingsSource.resolve(context)
+            var settings = try kafka.settingsSource.resolve(StageContext(clientProperties: kafka.clientProperties))
             settings.groupID = nil
             if let partitions { try KafkaAdmin(settings: settings).createTopic(topic, partitions: partitions) }
             let producer = try KafkaProducer(settings: settings)

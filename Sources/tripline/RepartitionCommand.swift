@@ -32,14 +32,10 @@ struct RepartitionCommand: ParsableCommand {
     @Option(help: "Create --to with this many partitions when it does not exist.")
     var partitions: Int?
 
-    @Option(help: "Kafka: bootstrap servers (host:port,…), overriding the settings file.")
-    var brokers: String?
-
     @Option(help: "Kafka: consumer group of the repartitioners.")
     var group: String = "tripline-repartition"
 
-    @Option(help: "Kafka client settings (librdkafka key=value properties).")
-    var kafkaConfig: String = "Config/kafka.properties"
+    @OptionGroup var kafka: KafkaConnectionOptions
 
     @Option(help: "Kafka: publish records that are not JSON objects to this topic instead of stderr.")
     var deadLetterTopic: String?
@@ -54,12 +50,8 @@ struct RepartitionCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var overrides: [String: String] = ["group.id": group]
-            if let brokers { overrides["bootstrap.servers"] = brokers }
-            let context = StageContext(clientProperties: overrides)
-            let settingsSource: KafkaSettingsSource = FileManager.default.fileExists(atPath: kafkaConfig) || brokers == nil
-                ? .file(kafkaConfig) : .inline(KafkaSettings())
-            let settings = try settingsSource.resolve(context)
+            let overrides = kafka.clientProperties.merging(["group.id": group]) { $1 }
+            let settings = try kafka.settingsSource.resolve(StageContext(clientProperties: overrides))
             if let partitions { try KafkaAdmin(settings: settings).createTopic(to, partitions: partitions) }
             let source = try KafkaSource(topics: [topic], settings: settings, options: KafkaSource.Options(stopAtEnd: stopAtEnd))
             let producer = try KafkaProducer(settings: settings)

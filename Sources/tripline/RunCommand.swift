@@ -53,14 +53,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Kafka: publish records that cannot be read to this topic.")
     var deadLetterTopic: String?
 
-    @Option(help: "Kafka: bootstrap servers (host:port,…), overriding bootstrap.servers of every Kafka stage.")
-    var brokers: String?
-
     @Option(help: "Kafka: consumer group, overriding group.id.")
     var group: String?
 
-    @Option(help: "Kafka client settings (librdkafka key=value properties) for --topic/--alerts-topic/--dead-letter-topic.")
-    var kafkaConfig: String = "Config/kafka.properties"
+    @OptionGroup var kafka: KafkaConnectionOptions
 
     @Flag(help: "Kafka: stop once every assigned partition's end is reached (backfills, tests). Needs --topic.")
     var stopAtEnd = false
@@ -98,11 +94,9 @@ struct RunCommand: AsyncParsableCommand {
         if let shards { selected.partitioning.shards = .count(shards) }
         if let lateness { selected.detection.allowedLateness = .milliseconds(Int64(lateness * 1000)) }
         if let deadLetters { selected.deadLetters = .file(path: deadLetters) }
-        if let brokers { selected.clientProperties["bootstrap.servers"] = brokers }
+        selected.clientProperties.merge(kafka.clientProperties) { $1 }
         if let group { selected.clientProperties["group.id"] = group }
-        // Without a settings file, --brokers alone is enough for the Kafka options.
-        let kafkaSettings: KafkaSettingsSource = FileManager.default.fileExists(atPath: kafkaConfig) || brokers == nil
-            ? .file(kafkaConfig) : .inline(KafkaSettings())
+        let kafkaSettings = kafka.settingsSource
         if let topic {
             selected.source = .kafka(topics: [topic], settings: kafkaSettings, options: KafkaSource.Options(stopAtEnd: stopAtEnd))
         }
