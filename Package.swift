@@ -61,7 +61,7 @@ let package = Package(
         ]),
         .testTarget(name: "ECSTests", dependencies: ["ECS"]),
         .testTarget(name: "EQLTests", dependencies: ["EQL", "ECS", .product(name: "TOMLKit", package: "TOMLKit")], exclude: ["KnownDeviations.toml"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS", "Workload"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "Pipelines", "Detection", "ECS",
             .product(name: "Prometheus", package: "swift-prometheus"),

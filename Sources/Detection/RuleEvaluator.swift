@@ -30,6 +30,10 @@ public struct EvaluatorStatistics: Sendable {
 /// out-of-order arrival gives exactly the alerts of sorted input; an event later than that is counted
 /// in ``EvaluatorStatistics/lateEvents`` and skipped by sequence rules.
 ///
+/// A ``RuleIndex`` per rule group skips the rules an event cannot match (single-event rules are
+/// tested, and sequence rules see the event, only when their index key admits it); alerts and their
+/// order are those of testing every rule.
+///
 /// One evaluator is owned by one thread; it takes no locks.
 public struct RuleEvaluator {
     private let ruleSet: RuleSet
@@ -37,6 +41,10 @@ public struct RuleEvaluator {
     private let singleRules: [DetectionRule]
     /// `singleRules[i].query`: tested per event without copying the rule.
     private let singleQueries: [CompiledQuery]
+    /// Which single-event rules each event can match.
+    private let singleIndex: RuleIndex?
+    /// Scratch list of candidate rules, reused across events.
+    private var candidates: [Int] = []
     private var timelines: [Timeline]
     private var arrivals: UInt64 = 0
     /// How far behind the newest event time an event may arrive and still be ordered correctly.
@@ -49,14 +57,16 @@ public struct RuleEvaluator {
 
     /// Creates an evaluator for `ruleSet`; `allowedLateness` is in nanoseconds (default 5 s), and
     /// `unboundedStateRetention` (default 1 h) stands in for the `maxspan` of sequences without one.
+    /// `usesRuleIndex: false` tests every rule on every event (the reference the index is tested against).
     public init(ruleSet: RuleSet, allowedLateness: Int64 = 5_000_000_000,
-                unboundedStateRetention: Int64 = 3_600_000_000_000) {
+                unboundedStateRetention: Int64 = 3_600_000_000_000, usesRuleIndex: Bool = true) {
         self.ruleSet = ruleSet
         self.factory = AlertFactory(catalog: ruleSet.catalog)
         self.allowedLateness = allowedLateness
         self.unboundedStateRetention = unboundedStateRetention
         singleRules = ruleSet.rules.filter { !$0.query.query.needsOrderedInput }
         singleQueries = singleRules.map(\.query)
+        singleIndex = usesRuleIndex ? RuleIndex(singleQueries, catalog: ruleSet.catalog) : nil
         let readerTimeFields = ruleSet.timestampPaths.compactMap { ruleSet.catalog.id(of: $0) }
         var timelines: [Timeline] = []
         for rule in ruleSet.rules where rule.query.query.needsOrderedInput {
@@ -67,6 +77,9 @@ public struct RuleEvaluator {
                 timeline.add(rule)
                 timelines.append(timeline)
             }
+        }
+        if usesRuleIndex {
+            for index in timelines.indices { timelines[index].buildIndex(catalog: ruleSet.catalog) }
         }
         self.timelines = timelines
     }
@@ -108,10 +121,11 @@ public struct RuleEvaluator {
     /// Runs the single-event rules on `event` and hands it to the sequence timelines.
     private mutating func evaluate(_ event: Event, into alerts: inout [Alert]) {
         statistics.events += 1
-        for index in singleQueries.indices where singleQueries[index].matches(event) {
-            let rule = singleRules[index].rule
-            alerts.append(factory.single(rule: rule, event: event))
-            statistics.alertsByRule[rule.ruleID, default: 0] += 1
+        if let singleIndex {
+            singleIndex.candidates(of: event, into: &candidates)
+            for index in candidates where singleQueries[index].matches(event) { raise(single: index, event: event, into: &alerts) }
+        } else {
+            for index in singleQueries.indices where singleQueries[index].matches(event) { raise(single: index, event: event, into: &alerts) }
         }
         guard !timelines.isEmpty else { return }
         arrivals &+= 1
@@ -152,6 +166,12 @@ public struct RuleEvaluator {
         refreshSequenceStatistics()
     }
 
+    private mutating func raise(single index: Int, event: Event, into alerts: inout [Alert]) {
+        let rule = singleRules[index].rule
+        alerts.append(factory.single(rule: rule, event: event))
+        statistics.alertsByRule[rule.ruleID, default: 0] += 1
+    }
+
     private mutating func raise(_ matches: [(DetectionRule, SequenceMatch)], into alerts: inout [Alert]) {
         for (rule, match) in matches {
             alerts.append(contentsOf: factory.sequence(rule: rule.rule, events: match.events,
@@ -186,6 +206,10 @@ private struct Timeline {
     var rules: [DetectionRule] = []
     /// `rules[i].query`, tested per event without copying the rule.
     var queries: [CompiledQuery] = []
+    /// Which of `queries` each event can be relevant to; `nil` tests them all.
+    var index: RuleIndex?
+    /// Scratch list of candidate rules, reused across events.
+    var candidates: [Int] = []
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
     /// The newest event time accepted so far.
@@ -204,6 +228,10 @@ private struct Timeline {
         matchers.append(rule.query.makeMatcher())
     }
 
+    mutating func buildIndex(catalog: FieldCatalog) {
+        index = RuleIndex(queries, catalog: catalog)
+    }
+
     var liveSequences: Int { matchers.reduce(0) { $0 + $1.liveSequences } }
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
 
@@ -214,7 +242,12 @@ private struct Timeline {
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
         var relevantRules: [Int] = []
-        for index in queries.indices where queries[index].matches(event) { relevantRules.append(index) }
+        if let index {
+            index.candidates(of: event, into: &candidates)
+            for rule in candidates where queries[rule].matches(event) { relevantRules.append(rule) }
+        } else {
+            for rule in queries.indices where queries[rule].matches(event) { relevantRules.append(rule) }
+        }
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }

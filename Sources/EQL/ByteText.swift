@@ -102,44 +102,60 @@ struct ByteStringSet: Sendable {
 
     /// Creates a set of `strings`.
     init(_ strings: [String], caseInsensitive: Bool) {
+        self.init(normalized: strings.map { caseInsensitive ? ByteText.lowercased($0) : Array($0.utf8) },
+                  caseInsensitive: caseInsensitive)
+    }
+
+    /// Creates a set of members already normalized (Unicode-lowercased when `caseInsensitive`),
+    /// such as another set's ``normalizedMembers``.
+    init(normalized: [[UInt8]], caseInsensitive: Bool) {
         self.caseInsensitive = caseInsensitive
         var size = 8
-        while size < strings.count * 2 { size <<= 1 }
+        while size < normalized.count * 2 { size <<= 1 }
         table = Array(repeating: -1, count: size)
         mask = size - 1
-        for string in strings {
-            let bytes = caseInsensitive ? ByteText.lowercased(string) : Array(string.utf8)
-            if bytes.withUnsafeBufferPointer({ find($0) }) { continue }
-            var slot = bytes.withUnsafeBufferPointer { ByteText.hash($0, folding: caseInsensitive) } & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(members.count)
-            members.append(bytes)
-        }
+        for bytes in normalized { insert(bytes) }
     }
+
+    private mutating func insert(_ bytes: [UInt8]) {
+        if bytes.withUnsafeBufferPointer({ find($0) }) != nil { return }
+        var slot = bytes.withUnsafeBufferPointer { ByteText.hash($0, folding: caseInsensitive) } & mask
+        while table[slot] >= 0 { slot = (slot + 1) & mask }
+        table[slot] = Int32(members.count)
+        members.append(bytes)
+    }
+
+    /// The distinct members in insertion order (Unicode-lowercased when case-insensitive).
+    var normalizedMembers: [[UInt8]] { members }
 
     /// Whether the set is empty.
     var isEmpty: Bool { members.isEmpty }
 
     /// Whether `bytes` is a member.
     func contains(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        index(of: bytes) != nil
+    }
+
+    /// The position of the member `bytes` equals in ``normalizedMembers``, or `nil`.
+    func index(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         if caseInsensitive, !ByteText.isASCII(bytes) {
             return ByteText.lowercased(bytes).withUnsafeBufferPointer { find($0) }
         }
         return find(bytes)
     }
 
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var slot = ByteText.hash(bytes, folding: caseInsensitive) & mask
         while true {
             let entry = table[slot]
-            if entry < 0 { return false }
+            if entry < 0 { return nil }
             let found = members[Int(entry)].withUnsafeBufferPointer { member in
                 guard member.count == bytes.count else { return false }
                 if !caseInsensitive { return member.elementsEqual(bytes) }
                 for i in 0 ..< member.count where member[i] != ByteText.fold(bytes[i]) { return false }
                 return true
             }
-            if found { return true }
+            if found { return Int(entry) }
             slot = (slot + 1) & mask
         }
     }

@@ -22,6 +22,9 @@ public final class CompiledQuery: Sendable {
     /// so ``SequenceMatch/joinValues`` lines up with this list when every key is a field.
     public let joinFields: [FieldID]
     let plan: Plan
+    /// The conditions ``matches(_:)`` tests: the event filter, or every stage filter and `until`'s
+    /// (kept apart from `plan` so a test copies no enum payload).
+    let relevanceFilters: [any Condition]
 
     /// What the query runs.
     enum Plan: Sendable {
@@ -49,6 +52,11 @@ public final class CompiledQuery: Sendable {
             joinFields = built.stages.first?.keys.fields ?? []
         }
         fields = compiler.fields
+        relevanceFilters = switch plan {
+        case .event(let condition): [condition]
+        case .sequence(let sequence): sequence.filters
+        case .sample(let sample): sample.filters
+        }
     }
 
     /// Compiles `category where condition`, plus a not-null test for each mandatory join key.
@@ -86,10 +94,9 @@ public final class CompiledQuery: Sendable {
     /// sample queries, whether `event` matches any of the stages (positive, missing or `until`),
     /// i.e. whether the matcher needs to see it at all.
     public func matches(_ event: Event) -> Bool {
-        switch plan {
-        case .event(let condition): condition.test(event) == true
-        case .sequence(let sequence): sequence.filters.contains { $0.test(event) == true }
-        case .sample(let sample): sample.filters.contains { $0.test(event) == true }
+        relevanceFilters.withUnsafeBufferPointer { filters in
+            for index in filters.indices where filters[index].test(event) == true { return true }
+            return false
         }
     }
 

@@ -10,59 +10,83 @@ import ECS
 /// false, never unknown, exactly as a term query does not match a document without the field.
 /// Leaves that Elasticsearch runs as scripts (functions, arithmetic, field against field) keep
 /// null as unknown. A filter keeps an event only when its condition is true.
-protocol Condition: Sendable {
+///
+/// Conditions are final classes: testing one through `any Condition` passes a reference, where a
+/// struct would copy (and retain the contents of) an existential box at every level of the tree.
+protocol Condition: AnyObject, Sendable {
     func test(_ event: Event) -> Truth
 }
 
 /// A constant condition (`true`, `false`, `null`).
-struct ConstantCondition: Condition {
+final class ConstantCondition: Condition {
     let truth: Truth
+    init(truth: Truth) {
+        self.truth = truth
+    }
     func test(_ event: Event) -> Truth { truth }
 }
 
 /// Kleene `not`.
-struct NotCondition: Condition {
+final class NotCondition: Condition {
     let operand: any Condition
+    init(operand: any Condition) {
+        self.operand = operand
+    }
     func test(_ event: Event) -> Truth { operand.test(event).map { !$0 } }
 }
 
 /// Kleene `and` over two or more conditions, evaluated left to right with short-circuit.
-struct AndCondition: Condition {
+final class AndCondition: Condition {
     let operands: [any Condition]
+    init(operands: [any Condition]) {
+        self.operands = operands
+    }
     func test(_ event: Event) -> Truth {
-        var unknown = false
-        for operand in operands {
-            switch operand.test(event) {
-            case false?: return false
-            case nil: unknown = true
-            case true?: continue
+        // Through the buffer: each operand is tested without being retained.
+        operands.withUnsafeBufferPointer { operands in
+            var unknown = false
+            for index in operands.indices {
+                switch operands[index].test(event) {
+                case false?: return false
+                case nil: unknown = true
+                case true?: continue
+                }
             }
+            return unknown ? nil : true
         }
-        return unknown ? nil : true
     }
 }
 
 /// Kleene `or` over two or more conditions.
-struct OrCondition: Condition {
+final class OrCondition: Condition {
     let operands: [any Condition]
+    init(operands: [any Condition]) {
+        self.operands = operands
+    }
     func test(_ event: Event) -> Truth {
-        var unknown = false
-        for operand in operands {
-            switch operand.test(event) {
-            case true?: return true
-            case nil: unknown = true
-            case false?: continue
+        operands.withUnsafeBufferPointer { operands in
+            var unknown = false
+            for index in operands.indices {
+                switch operands[index].test(event) {
+                case true?: return true
+                case nil: unknown = true
+                case false?: continue
+                }
             }
+            return unknown ? nil : false
         }
-        return unknown ? nil : false
     }
 }
 
 /// `field == "a"`, `field in ("a", "b")`, `field : "a*"`, `field like~ …`, `field regex …`:
 /// true when any value of the field matches.
-struct FieldStringCondition: Condition {
+final class FieldStringCondition: Condition {
     let field: FieldID
     let matcher: StringMatcher
+    init(field: FieldID, matcher: StringMatcher) {
+        self.field = field
+        self.matcher = matcher
+    }
     func test(_ event: Event) -> Truth {
         let range = event.slotRange(of: field)
         if range.isEmpty { return false }
@@ -83,10 +107,15 @@ struct FieldStringCondition: Condition {
 
 /// `field OP constant` for numbers, booleans and ordered string comparisons: true when any value
 /// of the field satisfies it.
-struct FieldComparisonCondition: Condition {
+final class FieldComparisonCondition: Condition {
     let field: FieldID
     let operation: ComparisonOperator
     let constant: Value
+    init(field: FieldID, operation: ComparisonOperator, constant: Value) {
+        self.field = field
+        self.operation = operation
+        self.constant = constant
+    }
     func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let value = Value.of(event.slots[index])
@@ -97,9 +126,13 @@ struct FieldComparisonCondition: Condition {
 }
 
 /// `field == null` (no non-null value) or `field != null` (some non-null value).
-struct FieldIsNullCondition: Condition {
+final class FieldIsNullCondition: Condition {
     let field: FieldID
     let negated: Bool
+    init(field: FieldID, negated: Bool) {
+        self.field = field
+        self.negated = negated
+    }
     func test(_ event: Event) -> Truth {
         var present = false
         for index in event.slotRange(of: field) where event.slots[index].kind != .null {
@@ -111,9 +144,13 @@ struct FieldIsNullCondition: Condition {
 }
 
 /// `cidrMatch(field, "10.0.0.0/8", …)`: true when any value of the field is an address in a block.
-struct FieldCIDRCondition: Condition {
+final class FieldCIDRCondition: Condition {
     let field: FieldID
     let blocks: [CIDRBlock]
+    init(field: FieldID, blocks: [CIDRBlock]) {
+        self.field = field
+        self.blocks = blocks
+    }
     func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
@@ -127,12 +164,17 @@ struct FieldCIDRCondition: Condition {
 
 /// Any other leaf: an expression evaluated for every combination of the values of the fields it
 /// reads (each absent field contributes one null).
-struct LeafCondition: Condition {
+final class LeafCondition: Condition {
     let node: any ValueNode
     let fields: [FieldID]
     /// Whether a null result counts as false (Lucene query semantics) rather than unknown.
     let nullIsFalse: Bool
 
+    init(node: any ValueNode, fields: [FieldID], nullIsFalse: Bool) {
+        self.node = node
+        self.fields = fields
+        self.nullIsFalse = nullIsFalse
+    }
     func test(_ event: Event) -> Truth {
         let count = fields.count
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count * 3)) { buffer in
@@ -172,9 +214,13 @@ struct LeafCondition: Condition {
 
 /// The event-category test of `<category> where`: any value of `event.category` equals the
 /// category (case-sensitively, as Elasticsearch's term query).
-struct CategoryCondition: Condition {
+final class CategoryCondition: Condition {
     let field: FieldID
     let category: [UInt8]
+    init(field: FieldID, category: [UInt8]) {
+        self.field = field
+        self.category = category
+    }
     func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
@@ -190,10 +236,15 @@ struct CategoryCondition: Condition {
 
 /// `dateField OP constant` on a field with date semantics: each value (ISO 8601 string or epoch
 /// milliseconds) is compared as an instant at millisecond precision.
-struct FieldTimeComparisonCondition: Condition {
+final class FieldTimeComparisonCondition: Condition {
     let field: FieldID
     let operation: ComparisonOperator
     let millis: Int64
+    init(field: FieldID, operation: ComparisonOperator, millis: Int64) {
+        self.field = field
+        self.operation = operation
+        self.millis = millis
+    }
     func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]

@@ -1,0 +1,116 @@
+import ECS
+
+/// A necessary condition of a compiled query, usable to skip it: the query (for sequences and
+/// samples: any of its stage and `until` filters) can only be true of an event when, for at least
+/// one of the ``terms``, some value of the term's field is a string equal to one of its values —
+/// byte for byte, or after lowercasing when case-insensitive — or a number or boolean (whose
+/// string form a term query compares).
+///
+/// Extracted from the compiled conditions, so it agrees with them by construction: the leaves it
+/// understands are `field == "a"`, `field in ("a", "b")`, `field in~ (…)`, `field : "a"` /
+/// `field : ("a", "b")` without wildcards, `field like "a"` without wildcards, and the category of
+/// `process where`. Each is false when the field is missing or holds no matching value (term
+/// semantics, see ``Condition``). A conjunction needs the key of any of its conjuncts (the most
+/// selective is chosen); a disjunction has a key only when every operand has one (their terms
+/// together); `not` and every other leaf have none.
+public struct IndexKey: Sendable, Equatable {
+    /// One field and the values that satisfy it.
+    public struct Term: Sendable, Equatable {
+        /// The field whose values decide.
+        public let field: FieldID
+        /// Whether values compare case-insensitively (`:`, `in~`); then `values` are lowercased.
+        public let caseInsensitive: Bool
+        /// The distinct values (lowercased when case-insensitive), as UTF-8.
+        public let values: [[UInt8]]
+
+        /// The values as strings, for reports and tests.
+        public var strings: [String] { values.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// The alternatives: the query needs at least one of them to hold.
+    public let terms: [Term]
+
+    /// Fields that hold one of a handful of values on most events, so a key on them selects little,
+    /// from the least to the most selective: the data source and platform (constant on a stream),
+    /// `event.type` and `event.category` (`start`, `process`), then `event.action`. A key whose
+    /// broadest term is narrower is preferred, then one with fewer values.
+    public static let broadFields: [Set<String>] = [
+        ["host.os.type", "host.os.name", "host.os.family", "host.os.platform", "agent.type", "event.kind", "event.module",
+         "event.dataset", "event.outcome", "data_stream.dataset", "data_stream.type", "data_stream.namespace"],
+        ["event.type", "event.category"],
+        ["event.action"],
+    ]
+
+    /// The disjunction of several keys, with the values of terms on one field and case merged.
+    static func anyOf(_ keys: [IndexKey]) -> IndexKey {
+        var terms: [Term] = []
+        for term in keys.flatMap(\.terms) {
+            if let index = terms.firstIndex(where: { $0.field == term.field && $0.caseInsensitive == term.caseInsensitive }) {
+                var values = terms[index].values
+                for value in term.values where !values.contains(value) { values.append(value) }
+                terms[index] = Term(field: term.field, caseInsensitive: term.caseInsensitive, values: values)
+            } else {
+                terms.append(term)
+            }
+        }
+        return IndexKey(terms: terms)
+    }
+
+    /// How broad a field is: 0 for most, higher for ``broadFields`` (3 for the data source).
+    typealias Breadth = (FieldID) -> Int
+
+    /// The most selective of several keys that are each necessary: the narrowest broadest field,
+    /// then the fewest values.
+    static func best(_ keys: [IndexKey], breadth: Breadth) -> IndexKey? {
+        keys.min { a, b in
+            let broadA = a.terms.map { breadth($0.field) }.max() ?? 0, broadB = b.terms.map { breadth($0.field) }.max() ?? 0
+            if broadA != broadB { return broadA < broadB }
+            return a.valueCount < b.valueCount
+        }
+    }
+
+    private var valueCount: Int { terms.reduce(0) { $0 + $1.values.count } }
+
+    /// The keys that are each necessary for `condition` to be true.
+    static func keys(of condition: any Condition, breadth: Breadth) -> [IndexKey] {
+        switch condition {
+        case let leaf as FieldStringCondition:
+            let matcher = leaf.matcher
+            guard matcher.wildcards.isEmpty, matcher.regexes.isEmpty, !matcher.exact.isEmpty else { return [] }
+            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
+                                          values: matcher.exact.normalizedMembers)])]
+        case let leaf as CategoryCondition:
+            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: false, values: [leaf.category])])]
+        case let and as AndCondition:
+            return and.operands.flatMap { keys(of: $0, breadth: breadth) }
+        case let or as OrCondition:
+            return anyOf(or.operands, breadth: breadth).map { [$0] } ?? []
+        default:
+            return []
+        }
+    }
+
+    /// The key necessary for at least one of `conditions` to be true: the best key of each, or
+    /// `nil` when one has none.
+    static func anyOf(_ conditions: [any Condition], breadth: Breadth) -> IndexKey? {
+        var chosen: [IndexKey] = []
+        for condition in conditions {
+            guard let key = best(keys(of: condition, breadth: breadth), breadth: breadth) else { return nil }
+            chosen.append(key)
+        }
+        return chosen.isEmpty ? nil : anyOf(chosen)
+    }
+}
+
+extension CompiledQuery {
+    /// The most selective necessary condition of ``matches(_:)`` (see ``IndexKey``), or `nil`
+    /// when some filter of the query has none. `catalog` names fields for the choice
+    /// (``IndexKey/broadFields`` are avoided).
+    public func indexKey(in catalog: FieldCatalog) -> IndexKey? {
+        var breadth: [FieldID: Int] = [:]
+        for (level, paths) in IndexKey.broadFields.enumerated() {
+            for path in paths { if let field = catalog.id(of: path) { breadth[field] = IndexKey.broadFields.count - level } }
+        }
+        return IndexKey.anyOf(relevanceFilters) { breadth[$0] ?? 0 }
+    }
+}

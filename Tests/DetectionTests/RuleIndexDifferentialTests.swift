@@ -1,0 +1,94 @@
+import Detection
+import ECS
+import EQL
+import Foundation
+import Testing
+import Workload
+
+/// The rule index changes nothing: with every Linux rule of `../shared/rules-corpus`, the indexed
+/// evaluator raises exactly the alerts (same uuids, same order) of testing every rule on every event.
+@Suite struct RuleIndexDifferentialTests {
+    static let corpus = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/rules-corpus")
+
+    /// Every rule of the corpus tagged `OS: Linux`, read where it lies.
+    static func linuxRules() throws -> [Rule] {
+        let walker = FileManager.default.enumerator(atPath: corpus.path)
+        let paths = (walker?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".toml") }.sorted()
+        return try paths.map { try RuleFileReader.read(path: corpus.appendingPathComponent($0).path) }
+            .filter { $0.tags.contains("OS: Linux") }
+    }
+
+    /// A seeded workload rich in planted attacks, on few hosts so that sequences correlate.
+    static func workloadEvents(count: Int) -> [String] {
+        let settings = WorkloadSettings(seed: 7, eventCount: count, hostCount: 12, scenarioFraction: 0.05)
+        var lines: [String] = []
+        _ = WorkloadGenerator(settings: settings).generate { lines.append(String(decoding: $0, as: UTF8.self)) }
+        return lines
+    }
+
+    /// For the first values of each index key's terms, a workload event with the term's field set
+    /// to the value, to its uppercase and (multi-valued) to a list holding it: exercises every look-up path.
+    static func craftedEvents(rules: RuleSet, bases: [String]) throws -> [String] {
+        var lines: [String] = []
+        var base = 0
+        for rule in rules.rules {
+            guard let key = rule.query.indexKey(in: rules.catalog) else { continue }
+            for term in key.terms.prefix(2) {
+                let path = rules.catalog.path(of: term.field)
+                for value in term.strings.prefix(2) {
+                    for variant in [value as Any, value.uppercased(), ["other", value]] {
+                        var document = try JSONSerialization.jsonObject(with: Data(bases[base % bases.count].utf8)) as! [String: Any]
+                        base += 1
+                        set(path.split(separator: ".").map(String.init), to: variant, in: &document)
+                        lines.append(String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self))
+                    }
+                }
+            }
+        }
+        return lines
+    }
+
+    static func set(_ path: [String], to value: Any, in document: inout [String: Any]) {
+        guard let head = path.first else { return }
+        if path.count == 1 { document[head] = value; return }
+        var child = document[head] as? [String: Any] ?? [:]
+        set(Array(path.dropFirst()), to: value, in: &child)
+        document[head] = child
+    }
+
+    static func alerts(_ lines: [String], rules: RuleSet, indexed: Bool) throws -> [Alert] {
+        var reader = EventReader(catalog: rules.catalog, timestampPaths: rules.timestampPaths)
+        var evaluator = RuleEvaluator(ruleSet: rules, usesRuleIndex: indexed)
+        let events = try lines.enumerated().map { index, line in try reader.read(bytes: Array(line.utf8), origin: .memory(index: index)) }
+        var alerts: [Alert] = []
+        for start in stride(from: 0, to: events.count, by: 512) {
+            evaluator.process(Array(events[start ..< min(start + 512, events.count)]), into: &alerts)
+        }
+        evaluator.finish(into: &alerts)
+        return alerts
+    }
+
+    @Test func indexedEvaluationRaisesTheSameAlerts() throws {
+        let rules = RuleSet.compile(try Self.linuxRules())
+        #expect(rules.rules.count == 426)
+        var keyFields: [String: Int] = [:]
+        for rule in rules.rules {
+            let key = rule.query.indexKey(in: rules.catalog)
+            let fields = key.map { Set($0.terms.map { rules.catalog.path(of: $0.field) }).sorted().joined(separator: "|") }
+            keyFields[fields ?? "(none)", default: 0] += 1
+        }
+        print("rule index keys: \(keyFields.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        let workload = Self.workloadEvents(count: 4_000)
+        let sample = try String(contentsOf: packageRoot.appendingPathComponent("Config/sample-events.ndjson"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let crafted = try Self.craftedEvents(rules: rules, bases: workload)
+        for (name, lines) in [("workload", workload), ("sample", sample), ("crafted", crafted)] {
+            let reference = try Self.alerts(lines, rules: rules, indexed: false)
+            let indexed = try Self.alerts(lines, rules: rules, indexed: true)
+            #expect(indexed.map(\.uuid) == reference.map(\.uuid), "\(name)")
+            let firing = Set(reference.map(\.rule.ruleID)).count
+            print("rule index differential, \(name): \(lines.count) events, \(reference.count) alerts from \(firing) rules, identical: \(indexed.map(\.uuid) == reference.map(\.uuid))")
+            #expect(!reference.isEmpty, "\(name) raises alerts")
+        }
+    }
+}

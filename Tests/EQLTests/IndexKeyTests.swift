@@ -1,0 +1,97 @@
+import ECS
+import EQL
+import Testing
+
+/// Which necessary condition ``CompiledQuery/indexKey(in:)`` extracts, and how ``RuleIndex``
+/// looks events up with it.
+@Suite struct IndexKeyTests {
+    /// The key of `text`, rendered as `path==a,b | path:c` (`:` for case-insensitive terms), or `nil`.
+    func key(_ text: String) throws -> String? {
+        var fields = FieldCatalog.Builder()
+        let query = try CompiledQuery(Query.parse(text), fields: &fields)
+        let catalog = fields.build()
+        return query.indexKey(in: catalog).map { key in
+            key.terms.map { catalog.path(of: $0.field) + ($0.caseInsensitive ? ":" : "==") + $0.strings.joined(separator: ",") }
+                .joined(separator: " | ")
+        }
+    }
+
+    @Test func picksTheMostSelectiveConjunct() throws {
+        #expect(try key(#"process where event.type == "start" and process.name in ("a", "b")"#) == "process.name==a,b")
+        #expect(try key(#"process where event.action == "exec" and process.name : "X" and process.args in ("y", "z")"#) == "process.name:x")
+        #expect(try key(#"any where event.type == "start" and event.action in ("exec", "fork")"#) == "event.action==exec,fork",
+                "event.action is narrower than event.type")
+        #expect(try key(#"process where host.os.type == "linux" and event.type == "start""#) == "event.category==process",
+                "host.os.type is the broadest")
+        #expect(try key(#"process where process.args : "*x*""#) == "event.category==process")
+        #expect(try key(#"any where process.name like "a" and event.type == "start""#) == "process.name==a")
+    }
+
+    @Test func noKeyWithoutANecessaryFiniteSet() throws {
+        #expect(try key(#"any where process.name == "a" or process.args : "b*""#) == nil, "or with a branch without a key")
+        #expect(try key(#"any where not process.name == "a""#) == nil)
+        #expect(try key(#"any where process.name != "a""#) == nil)
+        #expect(try key(#"any where not process.name in ("a", "b")"#) == nil)
+        #expect(try key(#"any where process.name : "a*""#) == nil, "wildcard")
+        #expect(try key(#"any where process.name : ("a", "b*")"#) == nil, "one wildcard among the patterns")
+        #expect(try key(#"any where process.name regex "a""#) == nil)
+        #expect(try key(#"any where process.name in ("a", 1)"#) == nil, "a number is not a string key")
+        #expect(try key(#"any where startsWith(process.name, "a")"#) == nil)
+        #expect(try key(#"any where true"#) == nil)
+    }
+
+    @Test func disjunctionNeedsAKeyInEveryOperand() throws {
+        #expect(try key(#"any where process.name : "a" or process.name : ("B", "c")"#) == "process.name:a,b,c")
+        #expect(try key(#"any where (process.name == "a" and event.type == "start") or process.name in ("b", "a")"#) == "process.name==a,b")
+        #expect(try key(#"any where process.name == "a" or process.args == "b""#) == "process.name==a | process.args==b")
+        #expect(try key(#"any where process.name == "a" or process.name : "B""#) == "process.name==a | process.name:b")
+        #expect(try key(#"process where process.name == "a" or process.args : "b*""#) == "event.category==process",
+                "the or has no key, the category has")
+    }
+
+    @Test func caseFolding() throws {
+        #expect(try key(#"any where process.name : "ÉCHO""#) == "process.name:écho")
+        #expect(try key(#"any where process.name in~ ("Bash", "SH")"#) == "process.name:bash,sh")
+        #expect(try key(#"any where process.name == "Bash""#) == "process.name==Bash")
+    }
+
+    @Test func sequencesNeedAKeyInEveryFilter() throws {
+        #expect(try key(#"sequence by host.id [process where process.name == "a"] [process where process.name in ("b", "c")]"#)
+                == "process.name==a,b,c")
+        #expect(try key(#"sequence [process where process.name == "a"] [network where true]"#)
+                == "process.name==a | event.category==network")
+        #expect(try key(#"sequence [process where process.name == "a"] [process where process.name == "b"] until [process where event.type == "end"]"#)
+                == "process.name==a,b | event.category==process")
+        #expect(try key(#"sequence [process where process.name == "a"] [any where true]"#) == nil)
+    }
+
+    @Test func indexLooksUpEveryValueAsTheQueriesCompare() throws {
+        var fields = FieldCatalog.Builder()
+        let queries = try [
+            #"any where process.name == "Foo""#,
+            #"any where process.name : "foo""#,
+            #"any where true"#,
+            #"process where process.name == "Écho""#,
+            #"any where process.name : "écho""#,
+        ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
+        let catalog = fields.build()
+        let index = RuleIndex(queries, catalog: catalog)
+        #expect(index.keys.map { $0 == nil } == [false, false, true, false, false])
+        var reader = EventReader(catalog: catalog)
+        func candidates(_ json: String) throws -> [Int] {
+            let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+            var result: [Int] = []
+            index.candidates(of: event, into: &result)
+            return result
+        }
+        #expect(try candidates(#"{"process":{"name":"Foo"}}"#) == [0, 1, 2])
+        #expect(try candidates(#"{"process":{"name":"FOO"}}"#) == [1, 2])
+        #expect(try candidates(#"{"process":{"name":["x","FOO","Foo"]}}"#) == [0, 1, 2])
+        #expect(try candidates(#"{"process":{"name":"x"}}"#) == [2])
+        #expect(try candidates(#"{"other":1}"#) == [2])
+        #expect(try candidates(#"{"process":{"name":null}}"#) == [2])
+        #expect(try candidates(#"{"process":{"name":5}}"#) == [0, 1, 2, 3, 4], "a number: every query keyed on the field")
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"ÉCHO"}}"#) == [2, 4])
+        #expect(try candidates(#"{"event":{"category":["network","process"]},"process":{"name":"Écho"}}"#) == [2, 3, 4])
+    }
+}
