@@ -12,10 +12,16 @@ struct Tripline: AsyncParsableCommand {
         writes Elastic Security alert documents.
 
         Examples:
-          tripline run --input Config/sample-events.ndjson          # default pipeline, alerts on stdout
+          # The default pipeline on a file, alerts on stdout:
+          tripline run --input Config/sample-events.ndjson
+          # Any declared pipeline, with its ends swapped:
           tripline run linux-endpoint --input - --output alerts.ndjson --rules Rules
-          tripline rules check Rules                                 # load and compile every rule
-          tripline pipelines                                         # the pipelines declared in Pipelines/
+          # From Kafka to Kafka:
+          tripline run --topic TOPIC --alerts-topic security-alerts --brokers HOST:9092
+          # Load and compile every rule, one line per file:
+          tripline rules check Rules
+          # The pipelines declared in Pipelines/:
+          tripline pipelines
         """,
         subcommands: [RunCommand.self, ProduceCommand.self, RepartitionCommand.self, RulesCommand.self, PipelinesCommand.self, BenchCommand.self]
     )
