@@ -17,6 +17,8 @@ struct OutputStage {
     private var progress: ProgressLine
     private var newestEventTime = Int64.min
     private var readTimes: [Int: UInt64] = [:]
+    /// When the first batch holding records was handed over (monotonic nanoseconds).
+    private(set) var firstRecordAt: UInt64?
 
     /// Shards that reported each batch not yet complete.
     private var arrivals: [Int: Int] = [:]
@@ -84,6 +86,7 @@ struct OutputStage {
     private mutating func accept(_ result: WorkerResult) throws {
         report.records += result.records
         report.events += result.events
+        if result.records > 0 { firstRecordAt = min(firstRecordAt ?? result.readAt, result.readAt) }
         metrics.records.increment(by: Int64(result.records))
         metrics.decodedEvents.increment(by: Int64(result.records - result.deadLetters.count))
         metrics.shardEvents(result.shard).increment(by: Int64(result.events))

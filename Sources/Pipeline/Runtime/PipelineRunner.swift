@@ -1,4 +1,5 @@
 import Detection
+import Dispatch
 import ECS
 import Foundation
 import Logging
@@ -180,6 +181,9 @@ public final class PipelineRunner: Sendable {
         var report = output.report
         report.shards = shardCount
         report.seconds = Date().timeIntervalSince(started)
+        if let first = output.firstRecordAt {
+            report.secondsFromFirstRecord = Double(DispatchTime.now().uptimeNanoseconds - first) / 1e9
+        }
         logger.info("pipeline \(pipeline.name) finished: \(report.summary)")
         return report
     }

@@ -20,6 +20,9 @@ public struct RunReport: Sendable {
     public var shards = 0
     /// Wall-clock duration in seconds.
     public var seconds = 0.0
+    /// Seconds from the first record's arrival to the end: the run without start-up waits (a
+    /// consumer group join).
+    public var secondsFromFirstRecord = 0.0
     /// Time from the source handing over the batch holding an alert's triggering event to the alert
     /// being written (sequence alerts also wait, in event time, for the allowed lateness).
     public var alertLatencies = LatencySample()
@@ -32,6 +35,10 @@ public struct RunReport: Sendable {
         let rate = seconds > 0 ? Int(Double(events) / seconds) : 0
         var text = "\(events) events (\(deadLetters) bad) → \(alerts) alert documents in "
             + String(format: "%.2f", seconds) + " s (\(rate) events/s, \(shards) shards)"
+        if seconds - secondsFromFirstRecord > 0.5, secondsFromFirstRecord > 0 {
+            text += String(format: "; %.2f s and %d events/s from the first record", secondsFromFirstRecord,
+                           Int(Double(events) / secondsFromFirstRecord))
+        }
         if lateEvents > 0 { text += "; \(lateEvents) events too late for sequence rules" }
         if untimedEvents > 0 { text += "; \(untimedEvents) events without timestamp skipped by sequence rules" }
         if evictions > 0 { text += "; \(evictions) partial sequences evicted" }
