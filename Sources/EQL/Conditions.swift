@@ -41,20 +41,7 @@ final class AndCondition: Condition {
     init(operands: [any Condition]) {
         self.operands = operands
     }
-    func test(_ event: Event) -> Truth {
-        // Through the buffer: each operand is tested without being retained.
-        operands.withUnsafeBufferPointer { operands in
-            var unknown = false
-            for index in operands.indices {
-                switch operands[index].test(event) {
-                case false?: return false
-                case nil: unknown = true
-                case true?: continue
-                }
-            }
-            return unknown ? nil : true
-        }
-    }
+    func test(_ event: Event) -> Truth { kleene(operands, event, decidedBy: false) }
 }
 
 /// Kleene `or` over two or more conditions.
@@ -63,18 +50,24 @@ final class OrCondition: Condition {
     init(operands: [any Condition]) {
         self.operands = operands
     }
-    func test(_ event: Event) -> Truth {
-        operands.withUnsafeBufferPointer { operands in
-            var unknown = false
-            for index in operands.indices {
-                switch operands[index].test(event) {
-                case true?: return true
-                case nil: unknown = true
-                case false?: continue
-                }
+    func test(_ event: Event) -> Truth { kleene(operands, event, decidedBy: true) }
+}
+
+/// Kleene `and` (`decidedBy: false`) or `or` (`decidedBy: true`), left to right: the first operand
+/// that is `decidedBy` decides; otherwise unknown if any operand was, else `!decidedBy`. Operands are
+/// tested through the array's buffer, so none is retained.
+@inline(__always)
+private func kleene(_ operands: [any Condition], _ event: Event, decidedBy decisive: Bool) -> Truth {
+    operands.withUnsafeBufferPointer { operands in
+        var unknown = false
+        for index in operands.indices {
+            switch operands[index].test(event) {
+            case decisive?: return decisive
+            case nil: unknown = true
+            default: continue
             }
-            return unknown ? nil : false
         }
+        return unknown ? nil : !decisive
     }
 }
 
