@@ -65,36 +65,23 @@ enum JSONDocument: Equatable {
         }
     }
 
-    /// Serializes to JSON bytes.
+    /// Serializes to JSON bytes with the product's own JSON writer.
     func serialized() -> [UInt8] {
         var output: [UInt8] = []
-        write(to: &output)
+        jsonValue.append(to: &output)
         return output
     }
 
-    private func write(to output: inout [UInt8]) {
+    /// The same value as ECS's ``JSONValue``.
+    private var jsonValue: JSONValue {
         switch self {
-        case .null: output.append(contentsOf: "null".utf8)
-        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
-        case .integer(let value): output.append(contentsOf: String(value).utf8)
-        case .double(let value): output.append(contentsOf: String(value).utf8)
-        case .string(let value): JSONText.appendString(value, to: &output)
-        case .array(let items):
-            output.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                item.write(to: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let members):
-            output.append(UInt8(ascii: "{"))
-            for (index, member) in members.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                JSONText.appendString(member.key, to: &output)
-                output.append(UInt8(ascii: ":"))
-                member.value.write(to: &output)
-            }
-            output.append(UInt8(ascii: "}"))
+        case .null: .scalar(.null)
+        case .bool(let value): .scalar(.bool(value))
+        case .integer(let value): .scalar(.integer(value))
+        case .double(let value): .scalar(.double(value))
+        case .string(let value): .scalar(.string(value))
+        case .array(let items): .array(items.map(\.jsonValue))
+        case .object(let members): .object(members.map { ECS.JSONMember($0.key, $0.value.jsonValue) })
         }
     }
 }
