@@ -26,9 +26,10 @@ public struct EvaluatorStatistics: Sendable {
 ///
 /// Single-event rules fire as each event arrives. Sequence rules need events in event-time order:
 /// the evaluator holds them in a reorder buffer (a min-heap per distinct timestamp field) and
-/// releases an event once the newest event time seen is `allowedLateness` past it. Within that bound,
-/// out-of-order arrival gives exactly the alerts of sorted input; an event later than that is counted
-/// in ``EvaluatorStatistics/lateEvents`` and skipped by sequence rules.
+/// releases an event once the newest event time seen is `allowedLateness` past it (and, with several
+/// source lanes, once every lane still being read is that far past it: see ``LaneClock``). Within that
+/// bound, out-of-order arrival gives exactly the alerts of sorted input; an event later than that is
+/// counted in ``EvaluatorStatistics/lateEvents`` and skipped by sequence rules.
 ///
 /// A ``RuleIndex`` per rule group skips the rules an event cannot match (single-event rules are
 /// tested, and sequence rules see the event, only when their index key admits it); alerts and their
@@ -104,15 +105,33 @@ public struct RuleEvaluator {
         return settled
     }
 
+    /// A clock for the source lanes feeding this evaluator, tracking the time fields its sequence
+    /// rules order by.
+    public func makeLaneClock() -> LaneClock {
+        LaneClock(domains: timelines.map { $0.usesEventTimestamp ? nil : $0.timeFields })
+    }
+
     /// Evaluates `events` (in arrival order), appending the alerts they complete.
-    public mutating func process(_ events: [Event], into alerts: inout [Alert]) {
-        // By index: each event is borrowed from the array, not copied out of it.
-        for index in events.indices { evaluate(events[index], into: &alerts) }
+    ///
+    /// `ceilings` (from ``LaneClock/ceilings(holdingBack:)`` of a clock made by ``makeLaneClock()``)
+    /// hold sequence rules back: no event is released past the newest time of a source lane that
+    /// still has unread records, less the allowed lateness.
+    public mutating func process(_ events: [Event], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
+        process(parts: CollectionOfOne(events), ceilings: ceilings, into: &alerts)
+    }
+
+    /// Evaluates the events of `parts` (in order, each in arrival order), then releases what the
+    /// sequence rules may see, once: ``process(_:ceilings:into:)`` for a batch decoded in slices.
+    public mutating func process(parts: some Collection<[Event]>, ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
+        for events in parts {
+            // By index: each event is borrowed from the array, not copied out of it.
+            for index in events.indices { evaluate(events[index], into: &alerts) }
+        }
         for index in timelines.indices {
             var matches: [(DetectionRule, SequenceMatch)] = []
-            let newest = timelines[index].newestTime
-            guard newest != Int64.min else { continue }
-            timelines[index].release(upTo: newest &- allowedLateness, into: &matches)
+            let limit = min(timelines[index].newestTime, ceilings?[index] ?? Int64.max)
+            guard limit != Int64.min else { continue }
+            timelines[index].release(upTo: limit &- allowedLateness, into: &matches)
             raise(matches, into: &alerts)
         }
         refreshSequenceStatistics()

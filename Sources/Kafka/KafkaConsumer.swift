@@ -164,6 +164,16 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The offsets `partition` holds (low to high watermark: the next produced message gets the
+    /// upper bound) as of the consumer's last fetch from it, without asking the broker; `nil` before
+    /// the first fetch.
+    public func cachedOffsetRange(of partition: KafkaTopicPartition) -> Range<Int64>? {
+        guard !state.closed.withLock({ $0 }) else { return nil }
+        var low: Int64 = 0, high: Int64 = 0
+        let code = rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high)
+        return code.isSuccess && low >= 0 && high >= low ? low ..< high : nil
+    }
+
     /// Stops fetching from `partitions` (they stay assigned; the consumer keeps its group membership).
     public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
         try checkOpen()

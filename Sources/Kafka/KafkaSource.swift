@@ -14,6 +14,9 @@ import Pipeline
 /// - Batches: a poll thread collects up to ``Options/maxBatchSize`` messages or waits at most
 ///   ``Options/maxBatchWait``, whichever comes first; each record's origin is
 ///   `.kafka(topic:partition:offset:)`. Each batch's checkpoint is a ``KafkaCheckpoint``.
+/// - Lanes: each partition is a lane of the batch's ``SourceLanes``; a partition is *behind* while
+///   the consumer has not read up to its end (as of the last fetch), so a backlog replayed one
+///   partition after another raises the alerts of sorted input.
 /// - Commits: ``commit(_:)`` commits a checkpoint synchronously. Nothing is committed otherwise
 ///   (`enable.auto.commit=false`), so after a crash the group resumes at the last checkpoint the
 ///   runner committed, i.e. after the last batch whose alerts were all acknowledged.
@@ -41,10 +44,16 @@ public final class KafkaSource: RecordSource {
         /// Return from ``KafkaSource/run(stop:emit:)`` once every assigned partition has been read to its
         /// end (tests, backfills) instead of waiting for new messages.
         public var stopAtEnd: Bool
+        /// How long a partition with unread records that delivers nothing (or a newly assigned one
+        /// before its first record) keeps holding sequence rules back to its event time (see
+        /// ``SourceLanes``); after that its late records count as late.
+        public var laggingPartitionHold: Duration
 
         /// Creates options; the defaults suit a long-running pipeline.
         public init(maxBatchSize: Int = 1024, maxBatchWait: Duration = .milliseconds(100), bufferedBatches: Int = 4,
-                    revokeDrainTimeout: Duration = .seconds(5), stopAtEnd: Bool = false) {
+                    revokeDrainTimeout: Duration = .seconds(5), stopAtEnd: Bool = false,
+                    laggingPartitionHold: Duration = .seconds(30)) {
+            self.laggingPartitionHold = laggingPartitionHold
             self.maxBatchSize = max(1, maxBatchSize)
             self.maxBatchWait = maxBatchWait
             self.bufferedBatches = max(1, bufferedBatches)
@@ -68,7 +77,7 @@ public final class KafkaSource: RecordSource {
             throw .missingSetting(key: "group.id", reason: "a Kafka source reads as a member of a consumer group; "
                 + "set group.id in the properties file or pass --group")
         }
-        let state = KafkaSourceState(capacity: options.bufferedBatches)
+        let state = KafkaSourceState(capacity: options.bufferedBatches, laneHold: options.laggingPartitionHold)
         var consumerSettings = settings.withDefaults(["enable.auto.offset.store": "false"])
         if options.stopAtEnd { consumerSettings["enable.partition.eof"] = "true" }
         consumer = try KafkaConsumer(settings: consumerSettings, logger: logger) { rebalance in
@@ -189,7 +198,11 @@ public final class KafkaSource: RecordSource {
                     case .partitionEnd(let partition, _): ends.append(partition)
                     }
                 }
-                state.accept(messages, ends: ends)
+                var offsetRanges: [KafkaTopicPartition: Range<Int64>] = [:]
+                for partition in consumer.assignment {
+                    if let range = consumer.cachedOffsetRange(of: partition) { offsetRanges[partition] = range }
+                }
+                state.accept(messages, ends: ends, offsetRanges: offsetRanges)
                 if options.stopAtEnd, state.isCaughtUp { break }
             }
             state.finish(nil)

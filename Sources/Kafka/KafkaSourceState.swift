@@ -23,6 +23,8 @@ final class KafkaSourceState: @unchecked Sendable {
         var records: [RawRecord]
         /// Cumulative positions after these records.
         var positions: [KafkaTopicPartition: Position]
+        /// The lane of each record, and the lanes still behind after them.
+        var lanes: SourceLanes
     }
 
     /// What ``take(timeout:)`` found.
@@ -49,10 +51,18 @@ final class KafkaSourceState: @unchecked Sendable {
     private var committed: [KafkaTopicPartition: Position] = [:]
     /// Assigned partitions whose end the consumer has reached (with `enable.partition.eof`).
     private var atEnd: Set<KafkaTopicPartition> = []
+    /// The lane number of every partition ever assigned (see ``SourceLanes``).
+    private var lanes: [KafkaTopicPartition: Int32] = [:]
+    /// When each assigned partition last delivered a record, or was assigned (monotonic nanoseconds).
+    private var lastHeard: [KafkaTopicPartition: UInt64] = [:]
+    /// How long a partition that delivers nothing may keep holding sequence rules back.
+    private let laneHold: Duration
 
-    /// Creates the state for a source buffering up to `capacity` batches ahead of the pipeline.
-    init(capacity: Int) {
+    /// Creates the state for a source buffering up to `capacity` batches ahead of the pipeline, whose
+    /// partitions hold sequence rules back while behind for at most `laneHold` without delivering.
+    init(capacity: Int, laneHold: Duration) {
         self.capacity = max(1, capacity)
+        self.laneHold = laneHold
     }
 
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
@@ -67,26 +77,49 @@ final class KafkaSourceState: @unchecked Sendable {
     var isFull: Bool { locked { queue.count >= capacity } }
 
     /// Queues the records of one poll (dropping any from partitions no longer assigned) and notes the
-    /// partitions whose end was reached.
-    func accept(_ messages: [KafkaMessage], ends: [KafkaTopicPartition]) {
+    /// partitions whose end was reached. `offsetRanges` are the partitions' offsets as of the last fetch.
+    func accept(_ messages: [KafkaMessage], ends: [KafkaTopicPartition], offsetRanges: [KafkaTopicPartition: Range<Int64>]) {
         locked {
+            let now = DispatchTime.now().uptimeNanoseconds
             var records: [RawRecord] = []
+            var laneOfRecord: [Int32] = []
             records.reserveCapacity(messages.count)
+            laneOfRecord.reserveCapacity(messages.count)
             for message in messages {
                 let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-                guard let epoch = epochs[partition] else { continue }
+                guard let epoch = epochs[partition], let lane = lanes[partition] else { continue }
                 records.append(RawRecord(bytes: message.value,
                                          origin: .kafka(topic: message.topic, partition: message.partition,
                                                         offset: message.offset)))
+                laneOfRecord.append(lane)
                 read[partition] = Position(offset: message.offset + 1, epoch: epoch)
+                lastHeard[partition] = now
                 atEnd.remove(partition)
             }
             for partition in ends where epochs[partition] != nil { atEnd.insert(partition) }
             if !records.isEmpty {
-                queue.append(PendingBatch(records: records, positions: read))
+                let lanes = SourceLanes(laneOfRecord: laneOfRecord, behind: lanesBehind(offsetRanges: offsetRanges, now: now))
+                queue.append(PendingBatch(records: records, positions: read, lanes: lanes))
                 condition.broadcast()
             }
         }
+    }
+
+    /// The lanes of assigned partitions with records not read yet (lock held): not empty and short of
+    /// their end (or of unknown end, or not read from yet), unless silent for longer than `laneHold`
+    /// (a stuck fetch must not stall the other partitions' sequences forever).
+    private func lanesBehind(offsetRanges: [KafkaTopicPartition: Range<Int64>], now: UInt64) -> [Int32] {
+        let hold = UInt64(laneHold.components.seconds) * 1_000_000_000 + UInt64(laneHold.components.attoseconds / 1_000_000_000)
+        var behind: [Int32] = []
+        for partition in epochs.keys where !atEnd.contains(partition) {
+            guard let lane = lanes[partition], let heard = lastHeard[partition], now - heard <= hold else { continue }
+            if let range = offsetRanges[partition] {
+                if range.isEmpty { continue }
+                if let next = read[partition]?.offset, next >= range.upperBound { continue }
+            }
+            behind.append(lane)
+        }
+        return behind
     }
 
     /// Whether every assigned partition has been read to its end and handed to the pipeline.
@@ -119,10 +152,13 @@ final class KafkaSourceState: @unchecked Sendable {
     /// Partitions newly assigned: a new epoch each.
     func assign(_ partitions: [KafkaTopicPartition]) {
         locked {
+            let now = DispatchTime.now().uptimeNanoseconds
             for partition in partitions {
                 epochs[partition] = nextEpoch
                 nextEpoch += 1
                 read[partition] = nil
+                lastHeard[partition] = now
+                if lanes[partition] == nil { lanes[partition] = Int32(lanes.count) }
                 atEnd.remove(partition)
             }
         }
@@ -136,12 +172,13 @@ final class KafkaSourceState: @unchecked Sendable {
             let revoked = Set(partitions)
             var dropped = 0
             for index in queue.indices {
-                let before = queue[index].records.count
-                queue[index].records.removeAll { record in
-                    guard case .kafka(let topic, let partition, _) = record.origin else { return false }
-                    return revoked.contains(KafkaTopicPartition(topic: topic, partition: partition))
-                }
-                dropped += before - queue[index].records.count
+                let revokedLanes = Set(revoked.compactMap { lanes[$0] })
+                let batch = queue[index]
+                let kept = batch.records.indices.filter { !revokedLanes.contains(batch.lanes.laneOfRecord[$0]) }
+                dropped += batch.records.count - kept.count
+                queue[index].records = kept.map { batch.records[$0] }
+                queue[index].lanes = SourceLanes(laneOfRecord: kept.map { batch.lanes.laneOfRecord[$0] },
+                                                 behind: batch.lanes.behind.filter { !revokedLanes.contains($0) })
                 for partition in revoked { queue[index].positions[partition] = emitted[partition] }
             }
             queue.removeAll { $0.records.isEmpty }
@@ -160,6 +197,7 @@ final class KafkaSourceState: @unchecked Sendable {
                 read[partition] = nil
                 emitted[partition] = nil
                 committed[partition] = nil
+                lastHeard[partition] = nil
                 atEnd.remove(partition)
             }
             return (drained, dropped)
@@ -190,7 +228,8 @@ final class KafkaSourceState: @unchecked Sendable {
             emitted.merge(current) { _, new in new }
             condition.broadcast()
             return .batch(RecordBatch(records: batch.records,
-                                      checkpoint: SourceCheckpoint(KafkaCheckpoint(positions: batch.positions))))
+                                      checkpoint: SourceCheckpoint(KafkaCheckpoint(positions: batch.positions)),
+                                      lanes: batch.lanes))
         }
     }
 

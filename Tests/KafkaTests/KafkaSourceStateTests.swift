@@ -1,5 +1,6 @@
 import ECS
 import Foundation
+import Pipeline
 import Testing
 @testable import Kafka
 
@@ -19,10 +20,10 @@ import Testing
     }
 
     @Test func revokedPartitionsDropBufferedRecordsAndTheirOffsetsAreNeverCommitted() throws {
-        let state = KafkaSourceState(capacity: 4)
+        let state = KafkaSourceState(capacity: 4, laneHold: .seconds(5))
         state.assign([p0, p1])
-        state.accept(messages(p0, 0...2) + messages(p1, 0...1), ends: [])
-        state.accept(messages(p0, 3...4) + messages(p1, 2...2), ends: [])
+        state.accept(messages(p0, 0...2) + messages(p1, 0...1), ends: [], offsetRanges: [:])
+        state.accept(messages(p0, 3...4) + messages(p1, 2...2), ends: [], offsetRanges: [:])
         let first = try takeBatch(state)
         #expect(first.checkpoint.nextOffsets == [p0: 3, p1: 2])
 
@@ -37,14 +38,14 @@ import Testing
         // Reassigned: a new epoch, so offsets read before the revocation still do not count.
         state.assign([p0])
         #expect(state.offsetsToCommit(first.checkpoint)[p0] == nil)
-        state.accept(messages(p0, 3...3), ends: [])
+        state.accept(messages(p0, 3...3), ends: [], offsetRanges: [:])
         #expect(state.offsetsToCommit(try takeBatch(state).checkpoint).mapValues(\.offset) == [p0: 4, p1: 3])
     }
 
     @Test func aRevocationWaitsForTheRunnerToCommitWhatItWasHanded() throws {
-        let state = KafkaSourceState(capacity: 4)
+        let state = KafkaSourceState(capacity: 4, laneHold: .seconds(5))
         state.assign([p0])
-        state.accept(messages(p0, 0...9), ends: [])
+        state.accept(messages(p0, 0...9), ends: [], offsetRanges: [:])
         let batch = try takeBatch(state)
         let commit = Thread {
             Thread.sleep(forTimeInterval: 0.05)
@@ -56,9 +57,9 @@ import Testing
     }
 
     @Test func lostPartitionsAreDroppedWithoutWaiting() throws {
-        let state = KafkaSourceState(capacity: 4)
+        let state = KafkaSourceState(capacity: 4, laneHold: .seconds(5))
         state.assign([p0])
-        state.accept(messages(p0, 0...9), ends: [])
+        state.accept(messages(p0, 0...9), ends: [], offsetRanges: [:])
         let batch = try takeBatch(state)
         let started = ContinuousClock.now
         _ = state.revoke([p0], lost: true, drainTimeout: .seconds(10))
@@ -67,27 +68,85 @@ import Testing
     }
 
     @Test func caughtUpOnceEveryAssignedPartitionReachedItsEnd() {
-        let state = KafkaSourceState(capacity: 4)
+        let state = KafkaSourceState(capacity: 4, laneHold: .seconds(5))
         #expect(!state.isCaughtUp, "nothing assigned yet")
         state.assign([p0, p1])
-        state.accept([], ends: [p0])
+        state.accept([], ends: [p0], offsetRanges: [:])
         #expect(!state.isCaughtUp)
-        state.accept(messages(p1, 0...0), ends: [p1])
+        state.accept(messages(p1, 0...0), ends: [p1], offsetRanges: [:])
         #expect(!state.isCaughtUp, "a batch still waits for the pipeline")
         _ = state.take(timeout: .zero)
         #expect(state.isCaughtUp)
-        state.accept(messages(p0, 5...5), ends: [])
+        state.accept(messages(p0, 5...5), ends: [], offsetRanges: [:])
         #expect(!state.isCaughtUp, "p0 got a new message")
     }
 
     @Test func fullWhenTheConfiguredNumberOfBatchesWaits() {
-        let state = KafkaSourceState(capacity: 2)
+        let state = KafkaSourceState(capacity: 2, laneHold: .seconds(5))
         state.assign([p0])
-        state.accept(messages(p0, 0...0), ends: [])
+        state.accept(messages(p0, 0...0), ends: [], offsetRanges: [:])
         #expect(!state.isFull)
-        state.accept(messages(p0, 1...1), ends: [])
+        state.accept(messages(p0, 1...1), ends: [], offsetRanges: [:])
         #expect(state.isFull)
         _ = state.take(timeout: .zero)
         #expect(!state.isFull)
+    }
+
+    func takeLanes(_ state: KafkaSourceState) throws -> SourceLanes {
+        guard case .batch(let batch) = state.take(timeout: .zero) else { throw CancellationError() }
+        return try #require(batch.lanes)
+    }
+
+    @Test func partitionsShortOfTheirEndAreBehindAndCaughtUpOnesAreNot() throws {
+        let state = KafkaSourceState(capacity: 8, laneHold: .seconds(60))
+        state.assign([p0, p1])
+        // p1 has delivered nothing yet: behind, whatever its end.
+        state.accept(messages(p0, 0...2), ends: [], offsetRanges: [p0: 0 ..< 10, p1: 0 ..< 5])
+        let first = try takeLanes(state)
+        #expect(first.laneOfRecord.count == 3 && Set(first.laneOfRecord).count == 1)
+        let lane0 = first.laneOfRecord[0]
+        #expect(Set(first.behind).count == 2)
+        let lane1 = try #require(first.behind.first { $0 != lane0 })
+
+        state.accept(messages(p1, 0...4), ends: [], offsetRanges: [p0: 0 ..< 10, p1: 0 ..< 5])
+        let second = try takeLanes(state)
+        #expect(second.laneOfRecord == Array(repeating: lane1, count: 5))
+        #expect(second.behind == [lane0], "p1 is read to its end; p0 is at 3 of 10")
+
+        state.accept(messages(p0, 3...9), ends: [], offsetRanges: [p0: 0 ..< 10, p1: 0 ..< 5])
+        #expect(try takeLanes(state).behind.isEmpty)
+        state.accept(messages(p0, 10...10), ends: [], offsetRanges: [p0: 0 ..< 12, p1: 0 ..< 5])
+        #expect(try takeLanes(state).behind == [lane0], "the end moved on")
+    }
+
+    @Test func anEmptyPartitionHoldsNothingBack() throws {
+        let state = KafkaSourceState(capacity: 8, laneHold: .seconds(60))
+        state.assign([p0, p1])
+        state.accept(messages(p0, 0...2), ends: [], offsetRanges: [p0: 0 ..< 10, p1: 7 ..< 7])
+        let lanes = try takeLanes(state)
+        #expect(lanes.behind == [lanes.laneOfRecord[0]], "p1 holds nothing (its messages are deleted or never were)")
+    }
+
+    @Test func aSilentPartitionStopsHoldingTheOthersBackAfterTheHold() throws {
+        let state = KafkaSourceState(capacity: 8, laneHold: .milliseconds(50))
+        state.assign([p0, p1])
+        state.accept(messages(p0, 0...0), ends: [], offsetRanges: [:])
+        #expect(try takeLanes(state).behind.count == 2, "ends unknown: both behind")
+        Thread.sleep(forTimeInterval: 0.1)
+        state.accept(messages(p0, 1...1), ends: [], offsetRanges: [:])
+        let lanes = try takeLanes(state)
+        #expect(lanes.behind == [lanes.laneOfRecord[0]], "p1 said nothing for longer than the hold")
+    }
+
+    @Test func revokingKeepsEachRecordWithItsLane() throws {
+        let state = KafkaSourceState(capacity: 8, laneHold: .seconds(60))
+        state.assign([p0, p1])
+        state.accept(messages(p0, 0...1) + messages(p1, 0...1) + messages(p0, 2...2), ends: [], offsetRanges: [:])
+        _ = state.revoke([p0], lost: true, drainTimeout: .zero)
+        guard case .batch(let batch) = state.take(timeout: .zero) else { throw CancellationError() }
+        let lanes = try #require(batch.lanes)
+        #expect(batch.records.map(\.text) == ["events[1]@0", "events[1]@1"])
+        #expect(Set(lanes.laneOfRecord).count == 1 && lanes.laneOfRecord.count == 2)
+        #expect(lanes.behind == [lanes.laneOfRecord[0]], "p0 is gone: it holds nothing back")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Pipeline
 import Synchronization
 import Testing
 
@@ -150,6 +151,31 @@ extension BrokerTests {
                     #expect(message.header("tripline.rule_id") == document["kibana.alert.rule.rule_id"] as? String)
                 }
             }
+        }
+
+        /// A consumer catching up on a backlog reads partitions in turn: one partition's whole stream
+        /// can arrive before another's first event. Small batches make that certain here.
+        @Test("a backlog read partition after partition, 20 records a batch, raises the file pipeline's alerts")
+        func backlogInSmallBatches() async throws {
+            let names = try await Fixtures.onThread {
+                let names = try topics()
+                try Sample.produce(Sample.lines[...], to: names.input)
+                return names
+            }
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-\(UUID().uuidString).ndjson").path
+            let source = try KafkaSource(topics: [names.input], settings: Fixtures.consumerSettings(group: names.group),
+                                         options: .init(maxBatchSize: 20, stopAtEnd: true))
+            var pipeline = Pipeline("backlog") {
+                PartitionBy("host.id", shards: .count(2))
+                Detect(rules: KafkaBroker.repositoryRoot.appendingPathComponent("Rules").path)
+                WriteNDJSON(path: output)
+            }
+            pipeline.source = SourceStage(description: "kafka") { source }
+            let report = try await PipelineRunner.prepare(pipeline).run()
+            let written = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+            #expect(report.events == Sample.lines.count)
+            #expect(report.lateEvents == 0)
+            #expect(Sample.alertIDs(in: written) == Sample.expectedAlertIDs)
         }
 
         @Test("kill -9 in the middle of a sequence, restart: every expected alert is raised (duplicates keep their ids)")

@@ -29,6 +29,13 @@ func run(input: String, output: String, shards: Int, deadLetters: String? = nil)
     return try await PipelineRunner.prepare(pipeline).run()
 }
 
+/// The alert ids of the file pipeline on the bundled sample (one shard).
+func sampleAlertIDs() async throws -> Set<String> {
+    let output = temporaryPath("alerts.ndjson")
+    _ = try await run(input: samplePath, output: output, shards: 1)
+    return Set(try readJSONLines(output).compactMap { $0["kibana.alert.uuid"] as? String })
+}
+
 @Suite("PipelineRunner")
 struct PipelineRunnerTests {
     @Test("the bundled sample raises both founding rules' alerts, the same on 1 and 3 shards")

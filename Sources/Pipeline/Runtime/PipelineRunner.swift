@@ -139,7 +139,7 @@ public final class PipelineRunner: Sendable {
             do {
                 try source.run(stop: stop) { batch in
                     guard failure.error == nil else { throw PipelineError.stopped }
-                    let work = BatchWork(number: number, records: batch.records, checkpoint: batch.checkpoint, slices: workerQueues.count)
+                    let work = BatchWork(number: number, batch: batch, slices: workerQueues.count)
                     number += 1
                     for queue in workerQueues { queue.push(work) }
                 }

@@ -12,15 +12,17 @@ final class BatchWork: @unchecked Sendable {
     let number: Int
     let records: [RawRecord]
     let checkpoint: SourceCheckpoint?
+    let lanes: SourceLanes?
     let slices: [DecodedSlice]
     let latch: CountdownLatch
     /// When the source handed the batch over (monotonic nanoseconds).
     let readAt = DispatchTime.now().uptimeNanoseconds
 
-    init(number: Int, records: [RawRecord], checkpoint: SourceCheckpoint?, slices: Int) {
+    init(number: Int, batch: RecordBatch, slices: Int) {
         self.number = number
-        self.records = records
-        self.checkpoint = checkpoint
+        self.records = batch.records
+        self.checkpoint = batch.checkpoint
+        self.lanes = batch.lanes
         self.slices = (0 ..< slices).map { _ in DecodedSlice(shards: slices) }
         self.latch = CountdownLatch(count: slices)
     }
@@ -33,11 +35,13 @@ final class BatchWork: @unchecked Sendable {
     }
 }
 
-/// The events one worker decoded from its slice, bucketed by shard, and the records it rejected.
+/// The events one worker decoded from its slice, bucketed by shard, the records it rejected, and
+/// (for a source with lanes) the newest event times it saw per lane.
 final class DecodedSlice: @unchecked Sendable {
     // @unchecked: see BatchWork.
     var buckets: [[Event]]
     var deadLetters: [DeadLetter] = []
+    var laneClock: LaneClock?
 
     init(shards: Int) { buckets = Array(repeating: [], count: shards) }
 }
@@ -73,6 +77,8 @@ struct ShardWorker: Sendable {
         let lateness = allowedLateness.components
         var evaluator = RuleEvaluator(ruleSet: ruleSet,
                                       allowedLateness: lateness.seconds * 1_000_000_000 + lateness.attoseconds / 1_000_000_000)
+        // Every worker merges every slice's lane times, so all hold the same clock.
+        var laneClock = evaluator.makeLaneClock()
         var lastInput = DispatchTime.now().uptimeNanoseconds
         while true {
             let work: BatchWork
@@ -94,25 +100,34 @@ struct ShardWorker: Sendable {
             }
             let slice = work.slices[shard]
             let range = work.sliceRange(shard, of: shardCount)
+            let lanes = laneClock.isEmpty ? nil : work.lanes
+            if lanes != nil { slice.laneClock = evaluator.makeLaneClock() }
             for index in range {
                 do throws(EventReadError) {
                     let event = try normalizer.normalize(work.records[index], reader: &reader)
                     slice.buckets[shardIndex(of: event)].append(event)
+                    if let lanes { slice.laneClock?.observe(event, lane: lanes.laneOfRecord[index]) }
                 } catch {
                     let record = work.records[index]
                     slice.deadLetters.append(DeadLetter(bytes: record.bytes, origin: record.origin, reason: error.description))
                 }
             }
             work.latch.arriveAndWait()
+            var ceilings: [Int64]?
+            if let lanes {
+                for decoded in work.slices { if let clock = decoded.laneClock { laneClock.merge(clock) } }
+                ceilings = laneClock.ceilings(holdingBack: lanes.behind)
+            }
             var alerts: [Alert] = []
             var events = 0
             var newest = Int64.min
-            for decoded in work.slices {
-                let bucket = decoded.buckets[shard]
+            let buckets = work.slices.lazy.map { $0.buckets[shard] }
+            for bucket in buckets {
                 events += bucket.count
                 for index in bucket.indices where bucket[index].timestamp > newest { newest = bucket[index].timestamp }
-                evaluator.process(bucket, into: &alerts)
             }
+            // One release for the whole batch: the ceilings cover every slice.
+            evaluator.process(parts: buckets, ceilings: ceilings, into: &alerts)
             let pushed = output.push(WorkerResult(shard: shard, number: work.number, readAt: work.readAt,
                                                   newestEventTime: newest, settledEventTime: evaluator.settledEventTime,
                                                   checkpoint: work.checkpoint,

@@ -8,10 +8,38 @@ public struct RecordBatch: Sendable {
     /// these records (and all earlier batches) is durable. `nil` when the source has nothing to commit.
     public var checkpoint: SourceCheckpoint?
 
+    /// For a source with several independently ordered inputs: which lane each record came from and
+    /// which lanes are still behind. `nil`: one lane, read in order (files, standard input).
+    public var lanes: SourceLanes?
+
     /// Creates a batch.
-    public init(records: [RawRecord], checkpoint: SourceCheckpoint? = nil) {
+    public init(records: [RawRecord], checkpoint: SourceCheckpoint? = nil, lanes: SourceLanes? = nil) {
+        precondition(lanes.map { $0.laneOfRecord.count == records.count } ?? true, "one lane per record")
         self.records = records
         self.checkpoint = checkpoint
+        self.lanes = lanes
+    }
+}
+
+/// The *lanes* of a batch: the inputs of a source that are each read in order but not in step with
+/// one another (Kafka partitions).
+///
+/// Replaying a backlog, a consumer may read one partition's whole hour before another partition's
+/// first minute. The runner keeps the newest event time per lane and does not let sequence rules
+/// move past a lane that is still ``behind``, so lanes read late do not make their events late.
+public struct SourceLanes: Sendable {
+    /// The lane of each record, parallel to ``RecordBatch/records``. Lane numbers are the source's
+    /// own and stay the same for the whole run.
+    public var laneOfRecord: [Int32]
+    /// Lanes with records the source has not delivered yet (as of this batch), whose event time
+    /// therefore lags what was read: sequence rules wait for them. A source stops listing a lane that
+    /// has stopped delivering (its broker is unreachable), so one stuck lane cannot stall the rest.
+    public var behind: [Int32]
+
+    /// Creates the lanes of a batch.
+    public init(laneOfRecord: [Int32], behind: [Int32]) {
+        self.laneOfRecord = laneOfRecord
+        self.behind = behind
     }
 }
 
