@@ -33,8 +33,9 @@ struct SequenceEngine {
     /// For each stage, the first stage reading the same key fields (keys are read once per event per group).
     private let keyGroup: [Int]
     private var keys: [SequenceKey: KeyState] = [:]
-    /// Creation order of live partials, for eviction (entries of partials already gone are skipped).
-    private var creationOrder: Deque<(key: SequenceKey, serial: UInt64)> = []
+    /// Creation order of live partials, for eviction and expiry (entries of partials already gone are
+    /// skipped). Events arrive in event-time order, so this is also the order of the partials' starts.
+    private var creationOrder: Deque<(key: SequenceKey, serial: UInt64, start: Int64)> = []
     private var liveSerials: Set<UInt64> = []
     private var nextSerial: UInt64 = 0
     private var missing: MissingEventChecker?
@@ -122,7 +123,7 @@ struct SequenceEngine {
         keys[key, default: KeyState(stageCount: plan.stages.count)].groups[stage].append(partial)
         keys[key]!.live += 1
         liveSerials.insert(partial.serial)
-        creationOrder.append((key, partial.serial))
+        creationOrder.append((key, partial.serial, partial.start.timestamp))
         while liveSerials.count > plan.maxLivePartials { evictOldest() }
         if creationOrder.count > 2 * max(liveSerials.count, 64) { compactCreationOrder() }
     }
@@ -137,8 +138,13 @@ struct SequenceEngine {
         for removed in keys.values[slot].groups[previous].prefix(through: position) { liveSerials.remove(removed.serial) }
         keys.values[slot].live -= position + 1
         keys.values[slot].groups[previous].removeFirst(position + 1)
-        if plan.maxspan > 0, ordinal.timestamp &- partial.start.timestamp > plan.maxspan { return }
-        if let until = keys.values[slot].latestUntil, until >= partial.last, until < ordinal { return }
+        let tooLong = plan.maxspan > 0 && ordinal.timestamp &- partial.start.timestamp > plan.maxspan
+        let untilBetween = keys.values[slot].latestUntil.map { $0 >= partial.last && $0 < ordinal } ?? false
+        if tooLong || untilBetween || stage == lastPositive {
+            // A key without partials is dropped: its `until` can no longer separate anything.
+            if keys.values[slot].live == 0 { keys.remove(at: slot) }
+            if tooLong || untilBetween { return }
+        }
         partial.events.append(event)
         partial.ordinals.append(ordinal)
         if stage == lastPositive {
@@ -159,43 +165,44 @@ struct SequenceEngine {
     }
 
     private mutating func evictOldest() {
-        while let (key, serial) = creationOrder.popFirst() {
-            guard liveSerials.contains(serial), var state = keys.removeValue(forKey: key) else { continue }
-            for stage in state.groups.indices {
-                if let index = state.groups[stage].firstIndex(where: { $0.serial == serial }) {
-                    state.groups[stage].remove(at: index)
-                    state.live -= 1
-                    break
-                }
-            }
-            liveSerials.remove(serial)
-            if state.live > 0 { keys[key] = state }
+        while let (key, serial, _) = creationOrder.popFirst() {
+            guard liveSerials.contains(serial) else { continue }
+            remove(serial, key: key, withOlder: false)
             evictionCount += 1
             return
         }
+    }
+
+    /// Removes the live partial `serial` of `key` (and, `withOlder`, every older partial of its
+    /// stage group), dropping the key once it has none left.
+    private mutating func remove(_ serial: UInt64, key: SequenceKey, withOlder: Bool) {
+        guard let slot = keys.index(forKey: key) else { return }
+        for stage in keys.values[slot].groups.indices {
+            guard let index = keys.values[slot].groups[stage].firstIndex(where: { $0.serial == serial }) else { continue }
+            let first = withOlder ? 0 : index
+            for removed in keys.values[slot].groups[stage][first ... index] { liveSerials.remove(removed.serial) }
+            keys.values[slot].groups[stage].removeSubrange(first ... index)
+            keys.values[slot].live -= index + 1 - first
+            break
+        }
+        if keys.values[slot].live == 0 { keys.remove(at: slot) }
     }
 
     private mutating func compactCreationOrder() {
         creationOrder = Deque(creationOrder.filter { liveSerials.contains($0.serial) })
     }
 
+    /// Event time has reached `watermark`: partials that started more than `maxspan` before it can no
+    /// longer complete and are dropped, each with every older partial of its stage group (the next
+    /// match at the following stage would pick it, reject it and trim those). Work is proportional to
+    /// the partials dropped: they lead the creation order.
     mutating func advance(to watermark: Int64, into matches: inout [SequenceMatch]) {
-        keys = keys.filter { $0.value.live > 0 }
         if plan.maxspan > 0 {
             let limit = watermark &- plan.maxspan
-            for key in Array(keys.keys) {
-                guard var state = keys.removeValue(forKey: key) else { continue }
-                for stage in state.groups.indices where !state.groups[stage].isEmpty {
-                    // A partial that can no longer complete dooms itself and every older partial of its
-                    // group: the next match at the following stage would pick it and reject it.
-                    guard let doomed = state.groups[stage].lastIndex(where: { $0.start.timestamp < limit }) else { continue }
-                    for removed in state.groups[stage].prefix(through: doomed) { liveSerials.remove(removed.serial) }
-                    state.groups[stage].removeFirst(doomed + 1)
-                    state.live -= doomed + 1
-                }
-                if state.live > 0 { keys[key] = state }
+            while let entry = creationOrder.first, entry.start < limit {
+                creationOrder.removeFirst()
+                if liveSerials.contains(entry.serial) { remove(entry.serial, key: entry.key, withOlder: true) }
             }
-            if creationOrder.count > 2 * max(liveSerials.count, 64) { compactCreationOrder() }
         }
         missing?.advance(to: watermark, output: &output, into: &matches)
     }

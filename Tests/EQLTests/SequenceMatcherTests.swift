@@ -140,4 +140,15 @@ import Testing
         #expect(try run(query, events, finish: false).live == 2)
         #expect(try run(query, events, advanceAfter: [3], finish: false).live == 1)
     }
+
+    @Test func advanceExpiresPartialsAtEveryStageAndTheRestStillMatch() throws {
+        let query = "sequence by k with maxspan=10ms [a where true] [b where true] [c where true]"
+        let events = [Self.event(1, "a", at: 0, k: "1"), Self.event(2, "b", at: 2, k: "1"), Self.event(3, "a", at: 8, k: "2"),
+                      Self.event(4, "z", at: 12),
+                      Self.event(5, "b", at: 13, k: "2"), Self.event(6, "c", at: 14, k: "1"), Self.event(7, "c", at: 15, k: "2")]
+        #expect(try run(query, Array(events[..<4]), advanceAfter: [4], finish: false).live == 1, "key 1's partial started at 0")
+        let run = try run(query, events, advanceAfter: [4])
+        #expect(run.matches == [[3, 5, 7]])
+        #expect(run.live == 0)
+    }
 }
