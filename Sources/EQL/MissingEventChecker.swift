@@ -1,5 +1,6 @@
 import DequeModule
 import ECS
+import HeapModule
 
 /// Decides whether a completed sequence survives its missing-event stages (`![…]`), with the
 /// rules of Elasticsearch's `TumblingWindow.checkMissingEvents`, on a stream.
@@ -24,8 +25,22 @@ struct MissingEventChecker {
     private let hasTrailing: Bool
     /// Times of leading and middle missing-stage events, per stage and key, ascending.
     private var history: [Int: [SequenceKey: Deque<Int64>]] = [:]
+    /// Every time in `history`, in arrival (event-time) order: expiry pops the oldest first.
+    private var historyOrder: Deque<(stage: Int, key: SequenceKey, time: Int64)> = []
     /// Completed sequences waiting for the trailing check: the time the trailing event is measured from.
-    private var pending: [SequenceKey: [(match: SequenceMatch, end: Int64, reference: Int64)]] = [:]
+    private var pending: [SequenceKey: [(match: SequenceMatch, end: Int64, reference: Int64, serial: UInt64)]] = [:]
+    /// Pending matches by the time from which no trailing event can reject them.
+    private var pendingDeadlines = Heap<PendingDeadline>()
+    private var nextSerial: UInt64 = 0
+
+    /// A pending match of `key`, decided once event time passes `reference + maxspan`.
+    private struct PendingDeadline: Comparable {
+        let reference: Int64
+        let serial: UInt64
+        let key: SequenceKey
+        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.reference, lhs.serial) < (rhs.reference, rhs.serial) }
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.serial == rhs.serial }
+    }
     /// The most times kept per stage and key when the query has no `maxspan` to expire them.
     static let historyLimit = 4096
 
@@ -57,6 +72,7 @@ struct MissingEventChecker {
         switch role {
         case .leading, .middle:
             history[stage, default: [:]][key, default: []].append(timestamp)
+            if maxspan > 0 { historyOrder.append((stage, key, timestamp)) }
             if maxspan == 0, history[stage]![key]!.count > Self.historyLimit {
                 // Keep the earliest time (existence is what matters without maxspan) and the latest ones.
                 let first = history[stage]![key]!.removeFirst()
@@ -102,29 +118,34 @@ struct MissingEventChecker {
             output.add(match, into: &matches)
             return
         }
-        pending[key, default: []].append((match, end, lastLeading ?? start))
+        let reference = lastLeading ?? start
+        pending[key, default: []].append((match, end, reference, nextSerial))
+        if maxspan > 0 { pendingDeadlines.insert(PendingDeadline(reference: reference, serial: nextSerial, key: key)) }
+        nextSerial &+= 1
     }
 
     /// Event time reached `watermark`: releases pending matches no later event can reject, and
-    /// forgets history too old to matter.
+    /// forgets history too old to matter. Work is proportional to what is released and forgotten:
+    /// deadlines come from a heap, and history times leave in the order they arrived.
     mutating func advance(to watermark: Int64, output: inout ResultCollector, into matches: inout [SequenceMatch]) {
         guard maxspan > 0 else { return }
-        for key in Array(pending.keys) {
-            var waiting = pending.removeValue(forKey: key)!
-            waiting.removeAll { entry in
-                guard farther(entry.reference, watermark) else { return false }
-                output.add(entry.match, into: &matches)
-                return true
+        while let next = pendingDeadlines.min, farther(next.reference, watermark) {
+            pendingDeadlines.removeMin()
+            // Gone already when a trailing event decided it.
+            guard var waiting = pending.removeValue(forKey: next.key) else { continue }
+            if let index = waiting.firstIndex(where: { $0.serial == next.serial }) {
+                output.add(waiting.remove(at: index).match, into: &matches)
             }
-            if !waiting.isEmpty { pending[key] = waiting }
+            if !waiting.isEmpty { pending[next.key] = waiting }
         }
+        // Times older than two maxspans can neither fall inside a sequence that may still complete
+        // nor be its latest leading event within maxspan.
         let horizon = watermark &- 2 &* maxspan
-        for stage in Array(history.keys) {
-            for key in Array(history[stage]!.keys) {
-                var times = history[stage]!.removeValue(forKey: key)!
-                while let first = times.first, first < horizon { times.removeFirst() }
-                if !times.isEmpty { history[stage]![key] = times }
-            }
+        while let first = historyOrder.first, first.time < horizon {
+            historyOrder.removeFirst()
+            guard var times = history[first.stage]?.removeValue(forKey: first.key) else { continue }
+            times.removeFirst()
+            if !times.isEmpty { history[first.stage]![first.key] = times }
         }
     }
 
@@ -133,5 +154,6 @@ struct MissingEventChecker {
         let waiting = pending.values.flatMap { $0 }.sorted { $0.match.ordinals.last! < $1.match.ordinals.last! }
         for entry in waiting { output.add(entry.match, into: &matches) }
         pending.removeAll()
+        pendingDeadlines = Heap()
     }
 }
