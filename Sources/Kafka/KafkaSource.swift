@@ -15,8 +15,9 @@ import Pipeline
 ///   ``Options/maxBatchWait``, whichever comes first; each record's origin is
 ///   `.kafka(topic:partition:offset:)`. Each batch's checkpoint is a ``KafkaCheckpoint``.
 /// - Lanes: each partition is a lane of the batch's ``SourceLanes``; a partition is *behind* while
-///   the consumer has not read up to its end (as of the last fetch), so a backlog replayed one
-///   partition after another raises the alerts of sorted input.
+///   the consumer has more than one offset left to read before its end (as of the last fetch; the
+///   last may be a transaction marker), so a backlog replayed one partition after another raises
+///   the alerts of sorted input.
 /// - Commits: ``commit(_:)`` commits a checkpoint synchronously. Nothing is committed otherwise
 ///   (`enable.auto.commit=false`), so after a crash the group resumes at the last checkpoint the
 ///   runner committed, i.e. after the last batch whose alerts were all acknowledged.

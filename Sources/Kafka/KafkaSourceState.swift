@@ -105,9 +105,11 @@ final class KafkaSourceState: @unchecked Sendable {
         }
     }
 
-    /// The lanes of assigned partitions with records not read yet (lock held): not empty and short of
-    /// their end (or of unknown end, or not read from yet), unless silent for longer than `laneHold`
-    /// (a stuck fetch must not stall the other partitions' sequences forever).
+    /// The lanes of assigned partitions with records not read yet (lock held): not empty and more than
+    /// one offset short of their end (or of unknown end, or not read from yet), unless silent for
+    /// longer than `laneHold` (a stuck fetch must not stall the other partitions' sequences forever).
+    /// One unread offset does not count: on a transactional topic it is the commit marker, which a
+    /// consumer never receives.
     private func lanesBehind(offsetRanges: [KafkaTopicPartition: Range<Int64>], now: UInt64) -> [Int32] {
         let hold = UInt64(laneHold.components.seconds) * 1_000_000_000 + UInt64(laneHold.components.attoseconds / 1_000_000_000)
         var behind: [Int32] = []
@@ -115,7 +117,7 @@ final class KafkaSourceState: @unchecked Sendable {
             guard let lane = lanes[partition], let heard = lastHeard[partition], now - heard <= hold else { continue }
             if let range = offsetRanges[partition] {
                 if range.isEmpty { continue }
-                if let next = read[partition]?.offset, next >= range.upperBound { continue }
+                if let next = read[partition]?.offset, next &+ 1 >= range.upperBound { continue }
             }
             behind.append(lane)
         }
