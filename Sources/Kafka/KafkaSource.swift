@@ -203,7 +203,14 @@ public final class KafkaSource: RecordSource {
                 for partition in consumer.assignment {
                     if let range = consumer.cachedOffsetRange(of: partition) { offsetRanges[partition] = range }
                 }
-                state.accept(messages, ends: ends, offsetRanges: offsetRanges)
+                let stalled = state.accept(messages, ends: ends, offsetRanges: offsetRanges)
+                if !stalled.isEmpty {
+                    let names = stalled.map(\.description).joined(separator: ", ")
+                    let message = "\(names) delivered nothing for \(options.laggingPartitionHold) with records still unread: "
+                        + "sequence rules stop waiting for it; its records count as late if they arrive more than the "
+                        + "allowed lateness behind the other partitions"
+                    logger.warning("\(message)")
+                }
                 if options.stopAtEnd, state.isCaughtUp { break }
             }
             state.finish(nil)

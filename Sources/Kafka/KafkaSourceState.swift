@@ -57,6 +57,8 @@ final class KafkaSourceState: @unchecked Sendable {
     private var lastHeard: [KafkaTopicPartition: UInt64] = [:]
     /// How long a partition that delivers nothing may keep holding sequence rules back.
     private let laneHold: Duration
+    /// Partitions with unread records that stopped holding sequence rules back (silent too long).
+    private var stalled: Set<KafkaTopicPartition> = []
 
     /// Creates the state for a source buffering up to `capacity` batches ahead of the pipeline, whose
     /// partitions hold sequence rules back while behind for at most `laneHold` without delivering.
@@ -78,7 +80,11 @@ final class KafkaSourceState: @unchecked Sendable {
 
     /// Queues the records of one poll (dropping any from partitions no longer assigned) and notes the
     /// partitions whose end was reached. `offsetRanges` are the partitions' offsets as of the last fetch.
-    func accept(_ messages: [KafkaMessage], ends: [KafkaTopicPartition], offsetRanges: [KafkaTopicPartition: Range<Int64>]) {
+    /// Returns the partitions that, with records still unread, have just been silent for longer than
+    /// the hold and no longer hold sequence rules back (each reported once per silence).
+    @discardableResult
+    func accept(_ messages: [KafkaMessage], ends: [KafkaTopicPartition],
+                offsetRanges: [KafkaTopicPartition: Range<Int64>]) -> [KafkaTopicPartition] {
         locked {
             let now = DispatchTime.now().uptimeNanoseconds
             var records: [RawRecord] = []
@@ -94,14 +100,16 @@ final class KafkaSourceState: @unchecked Sendable {
                 laneOfRecord.append(lane)
                 read[partition] = Position(offset: message.offset + 1, epoch: epoch)
                 lastHeard[partition] = now
+                stalled.remove(partition)
                 atEnd.remove(partition)
             }
             for partition in ends where epochs[partition] != nil { atEnd.insert(partition) }
-            if !records.isEmpty {
-                let lanes = SourceLanes(laneOfRecord: laneOfRecord, behind: lanesBehind(offsetRanges: offsetRanges, now: now))
-                queue.append(PendingBatch(records: records, positions: read, lanes: lanes))
-                condition.broadcast()
-            }
+            guard !records.isEmpty else { return [] }
+            let (behind, newlyStalled) = lanesBehind(offsetRanges: offsetRanges, now: now)
+            queue.append(PendingBatch(records: records, positions: read,
+                                      lanes: SourceLanes(laneOfRecord: laneOfRecord, behind: behind)))
+            condition.broadcast()
+            return newlyStalled
         }
     }
 
@@ -110,18 +118,25 @@ final class KafkaSourceState: @unchecked Sendable {
     /// longer than `laneHold` (a stuck fetch must not stall the other partitions' sequences forever).
     /// One unread offset does not count: on a transactional topic it is the commit marker, which a
     /// consumer never receives.
-    private func lanesBehind(offsetRanges: [KafkaTopicPartition: Range<Int64>], now: UInt64) -> [Int32] {
+    /// Also returns the partitions newly found silent for too long.
+    private func lanesBehind(offsetRanges: [KafkaTopicPartition: Range<Int64>],
+                             now: UInt64) -> (behind: [Int32], newlyStalled: [KafkaTopicPartition]) {
         let hold = UInt64(laneHold.components.seconds) * 1_000_000_000 + UInt64(laneHold.components.attoseconds / 1_000_000_000)
         var behind: [Int32] = []
+        var newlyStalled: [KafkaTopicPartition] = []
         for partition in epochs.keys where !atEnd.contains(partition) {
-            guard let lane = lanes[partition], let heard = lastHeard[partition], now - heard <= hold else { continue }
+            guard let lane = lanes[partition], let heard = lastHeard[partition] else { continue }
             if let range = offsetRanges[partition] {
                 if range.isEmpty { continue }
                 if let next = read[partition]?.offset, next &+ 1 >= range.upperBound { continue }
             }
-            behind.append(lane)
+            if now - heard <= hold {
+                behind.append(lane)
+            } else if stalled.insert(partition).inserted {
+                newlyStalled.append(partition)
+            }
         }
-        return behind
+        return (behind, newlyStalled.sorted())
     }
 
     /// Whether every assigned partition has been read to its end and handed to the pipeline.
@@ -200,6 +215,7 @@ final class KafkaSourceState: @unchecked Sendable {
                 emitted[partition] = nil
                 committed[partition] = nil
                 lastHeard[partition] = nil
+                stalled.remove(partition)
                 atEnd.remove(partition)
             }
             return (drained, dropped)

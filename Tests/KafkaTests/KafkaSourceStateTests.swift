@@ -135,9 +135,13 @@ import Testing
         state.accept(messages(p0, 0...0), ends: [], offsetRanges: [:])
         #expect(try takeLanes(state).behind.count == 2, "ends unknown: both behind")
         Thread.sleep(forTimeInterval: 0.1)
-        state.accept(messages(p0, 1...1), ends: [], offsetRanges: [:])
+        #expect(state.accept(messages(p0, 1...1), ends: [], offsetRanges: [:]) == [p1], "reported once")
         let lanes = try takeLanes(state)
         #expect(lanes.behind == [lanes.laneOfRecord[0]], "p1 said nothing for longer than the hold")
+        #expect(state.accept(messages(p0, 2...2), ends: [], offsetRanges: [:]).isEmpty, "already reported")
+        _ = try takeLanes(state)
+        state.accept(messages(p1, 0...0), ends: [], offsetRanges: [:])
+        #expect(try takeLanes(state).behind.count == 2, "p1 speaks again: it holds again")
     }
 
     @Test func revokingKeepsEachRecordWithItsLane() throws {
