@@ -188,6 +188,16 @@ public final class KafkaSource: RecordSource {
                     try consumer.resume(consumer.assignment)
                     paused = false
                 }
+                let unknownStarts = state.takePartitionsWithUnknownStart()
+                if !unknownStarts.isEmpty {
+                    // Where the group resumes: a partition already read to its end must not hold
+                    // sequence rules back until the hold runs out.
+                    do {
+                        state.setStartOffsets(try consumer.committedOffsets(for: unknownStarts, timeout: .seconds(5)))
+                    } catch {
+                        logger.info("could not read the committed offsets of newly assigned partitions: \(error)")
+                    }
+                }
                 let events = try consumer.poll(maxMessages: options.maxBatchSize,
                                                timeout: full ? .milliseconds(50) : options.maxBatchWait)
                 var messages: [KafkaMessage] = []

@@ -59,6 +59,11 @@ final class KafkaSourceState: @unchecked Sendable {
     private let laneHold: Duration
     /// Partitions with unread records that stopped holding sequence rules back (silent too long).
     private var stalled: Set<KafkaTopicPartition> = []
+    /// Where each assigned partition's reading starts (the group's committed offset), until its first
+    /// record is read; with it, a partition already at its end does not count as behind.
+    private var startOffsets: [KafkaTopicPartition: Int64] = [:]
+    /// Assigned partitions whose start has not been asked for yet.
+    private var startUnknown: Set<KafkaTopicPartition> = []
 
     /// Creates the state for a source buffering up to `capacity` batches ahead of the pipeline, whose
     /// partitions hold sequence rules back while behind for at most `laneHold` without delivering.
@@ -128,7 +133,7 @@ final class KafkaSourceState: @unchecked Sendable {
             guard let lane = lanes[partition], let heard = lastHeard[partition] else { continue }
             if let range = offsetRanges[partition] {
                 if range.isEmpty { continue }
-                if let next = read[partition]?.offset, next &+ 1 >= range.upperBound { continue }
+                if let next = read[partition]?.offset ?? startOffsets[partition], next &+ 1 >= range.upperBound { continue }
             }
             if now - heard <= hold {
                 behind.append(lane)
@@ -175,9 +180,27 @@ final class KafkaSourceState: @unchecked Sendable {
                 nextEpoch += 1
                 read[partition] = nil
                 lastHeard[partition] = now
+                startOffsets[partition] = nil
+                startUnknown.insert(partition)
                 if lanes[partition] == nil { lanes[partition] = Int32(lanes.count) }
                 atEnd.remove(partition)
             }
+        }
+    }
+
+    /// The assigned partitions whose start offset nobody has asked for yet; each is returned once.
+    func takePartitionsWithUnknownStart() -> [KafkaTopicPartition] {
+        locked {
+            defer { startUnknown.removeAll() }
+            return startUnknown.sorted()
+        }
+    }
+
+    /// Records where reading starts for partitions still assigned (partitions without a committed
+    /// offset are absent: they start at the reset position and count as behind while not empty).
+    func setStartOffsets(_ offsets: [KafkaTopicPartition: Int64]) {
+        locked {
+            for (partition, offset) in offsets where epochs[partition] != nil { startOffsets[partition] = offset }
         }
     }
 
@@ -216,6 +239,8 @@ final class KafkaSourceState: @unchecked Sendable {
                 committed[partition] = nil
                 lastHeard[partition] = nil
                 stalled.remove(partition)
+                startOffsets[partition] = nil
+                startUnknown.remove(partition)
                 atEnd.remove(partition)
             }
             return (drained, dropped)

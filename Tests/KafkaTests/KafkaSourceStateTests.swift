@@ -121,6 +121,19 @@ import Testing
         #expect(try takeLanes(state).behind.isEmpty, "one unread offset may be a transaction marker, never delivered")
     }
 
+    @Test func aPartitionWhoseGroupOffsetIsAtItsEndHoldsNothingBack() throws {
+        let state = KafkaSourceState(capacity: 8, laneHold: .seconds(60))
+        state.assign([p0, p1])
+        #expect(state.takePartitionsWithUnknownStart() == [p0, p1])
+        #expect(state.takePartitionsWithUnknownStart().isEmpty, "asked once")
+        state.setStartOffsets([p1: 5])
+        state.accept(messages(p0, 0...2), ends: [], offsetRanges: [p0: 0 ..< 10, p1: 0 ..< 5])
+        let lanes = try takeLanes(state)
+        #expect(lanes.behind == [lanes.laneOfRecord[0]], "p1 resumes at 5 of 5; p0 has records to read")
+        state.assign([p1])
+        #expect(state.takePartitionsWithUnknownStart() == [p1], "a new assignment asks again")
+    }
+
     @Test func anEmptyPartitionHoldsNothingBack() throws {
         let state = KafkaSourceState(capacity: 8, laneHold: .seconds(60))
         state.assign([p0, p1])
