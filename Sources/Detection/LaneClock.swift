@@ -11,12 +11,15 @@ import ECS
 /// Streams' partition time do), so lanes read late give the alerts of sorted input.
 ///
 /// Make one with ``RuleEvaluator/makeLaneClock()``; it is a value, merged from per-slice copies.
+/// Lane numbers index arrays: sources number their lanes densely from 0.
 public struct LaneClock: Sendable {
     /// The timestamp fields of the evaluator's timelines, in timeline order (`nil`: the event's own
     /// ``Event/timestamp``).
     private let domains: [[FieldID]?]
-    /// Newest time per lane, `domains.count` entries per lane.
-    private var newest: [Int32: [Int64]] = [:]
+    /// Newest time per lane and domain, `domains.count` entries per lane (`Int64.min`: none yet).
+    private var newest: [Int64] = []
+    /// Whether each lane has delivered an event.
+    private var heard: [Bool] = []
 
     init(domains: [[FieldID]?]) {
         self.domains = domains
@@ -28,23 +31,20 @@ public struct LaneClock: Sendable {
     /// Notes `event`, read from `lane`.
     public mutating func observe(_ event: Event, lane: Int32) {
         guard !domains.isEmpty else { return }
-        var times = newest[lane] ?? Array(repeating: Int64.min, count: domains.count)
+        let base = reserve(Int(lane))
         for index in domains.indices {
             let time = domains[index].map { EventReader.eventTime(of: event, fields: $0) } ?? event.timestamp
-            if time > times[index] { times[index] = time }
+            if time > newest[base + index] { newest[base + index] = time }
         }
-        newest[lane] = times
     }
 
     /// Takes in what `other` (a clock of the same evaluator) observed.
     public mutating func merge(_ other: LaneClock) {
-        for (lane, times) in other.newest {
-            guard var mine = newest[lane] else {
-                newest[lane] = times
-                continue
+        for lane in other.heard.indices where other.heard[lane] {
+            let base = reserve(lane)
+            for index in domains.indices where other.newest[base + index] > newest[base + index] {
+                newest[base + index] = other.newest[base + index]
             }
-            for index in mine.indices where times[index] > mine[index] { mine[index] = times[index] }
-            newest[lane] = mine
         }
     }
 
@@ -55,12 +55,23 @@ public struct LaneClock: Sendable {
     public func ceilings(holdingBack lanes: [Int32]) -> [Int64]? {
         guard !lanes.isEmpty, !domains.isEmpty else { return nil }
         var ceilings = Array(repeating: Int64.max, count: domains.count)
-        for lane in lanes {
-            guard let times = newest[lane] else { return Array(repeating: Int64.min, count: domains.count) }
-            for index in ceilings.indices where times[index] != Int64.min && times[index] < ceilings[index] {
-                ceilings[index] = times[index]
+        for lane in lanes.map(Int.init) {
+            guard lane < heard.count, heard[lane] else { return Array(repeating: Int64.min, count: domains.count) }
+            for index in ceilings.indices {
+                let time = newest[lane * domains.count + index]
+                if time != Int64.min, time < ceilings[index] { ceilings[index] = time }
             }
         }
         return ceilings
+    }
+
+    /// Marks `lane` heard, growing the arrays to hold it, and returns its first index in `newest`.
+    private mutating func reserve(_ lane: Int) -> Int {
+        if lane >= heard.count {
+            heard.append(contentsOf: repeatElement(false, count: lane + 1 - heard.count))
+            newest.append(contentsOf: repeatElement(Int64.min, count: heard.count * domains.count - newest.count))
+        }
+        heard[lane] = true
+        return lane * domains.count
     }
 }

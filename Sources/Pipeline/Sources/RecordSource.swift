@@ -29,7 +29,7 @@ public struct RecordBatch: Sendable {
 /// move past a lane that is still ``behind``, so lanes read late do not make their events late.
 public struct SourceLanes: Sendable {
     /// The lane of each record, parallel to ``RecordBatch/records``. Lane numbers are the source's
-    /// own and stay the same for the whole run.
+    /// own, dense from 0 (they index arrays), and stay the same for the whole run.
     public var laneOfRecord: [Int32]
     /// Lanes with records the source has not delivered yet (as of this batch), whose event time
     /// therefore lags what was read: sequence rules wait for them. A source stops listing a lane that
