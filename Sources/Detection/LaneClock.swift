@@ -49,18 +49,28 @@ public struct LaneClock: Sendable {
     }
 
     /// Per timeline, the event time releases must not pass: the oldest newest-time over the `lanes`
-    /// that still have unread records (`Int64.min` when one of them delivered nothing yet; a lane whose
-    /// events lack a timeline's field does not hold that timeline back); `nil` when no lane holds
-    /// anything back.
-    public func ceilings(holdingBack lanes: [Int32]) -> [Int64]? {
+    /// that still have unread records (`Int64.min` for one that delivered nothing yet; a lane whose
+    /// events lack a timeline's field does not hold that timeline back), but never more than
+    /// `maximumSkew` nanoseconds behind the newest time of any lane, so that one lane far behind
+    /// (a producer back-filling old events) cannot hold every sequence back without bound: its events
+    /// beyond that count as late. `nil` when no lane holds anything back.
+    public func ceilings(holdingBack lanes: [Int32], maximumSkew: Int64 = Int64.max) -> [Int64]? {
         guard !lanes.isEmpty, !domains.isEmpty else { return nil }
         var ceilings = Array(repeating: Int64.max, count: domains.count)
         for lane in lanes.map(Int.init) {
-            guard lane < heard.count, heard[lane] else { return Array(repeating: Int64.min, count: domains.count) }
             for index in ceilings.indices {
-                let time = newest[lane * domains.count + index]
-                if time != Int64.min, time < ceilings[index] { ceilings[index] = time }
+                let time = lane < heard.count && heard[lane] ? newest[lane * domains.count + index] : Int64.min
+                // A lane heard from whose events lack this timeline's field does not hold it.
+                if time == Int64.min, lane < heard.count, heard[lane] { continue }
+                if time < ceilings[index] { ceilings[index] = time }
             }
+        }
+        guard maximumSkew != Int64.max else { return ceilings }
+        for index in ceilings.indices {
+            let newestAnywhere = stride(from: index, to: newest.count, by: domains.count).map { newest[$0] }.max() ?? Int64.min
+            guard newestAnywhere != Int64.min else { continue }
+            let floor = newestAnywhere &- maximumSkew
+            if ceilings[index] < floor { ceilings[index] = floor }
         }
         return ceilings
     }

@@ -19,7 +19,9 @@ struct RunCommand: AsyncParsableCommand {
         per line. A summary goes to stderr at the end.
 
         Sequence rules order events by event time: an event may arrive up to --lateness seconds \
-        after newer ones and still be matched as if the input were sorted.
+        after newer ones and still be matched as if the input were sorted. From Kafka, they also \
+        wait for partitions not yet read to their end (a backlog replayed one partition after \
+        another), up to --max-partition-skew seconds of event time behind the others.
         """
     )
 
@@ -40,6 +42,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Allowed lateness in seconds for out-of-order events in sequences (default: the pipeline's, 5).")
     var lateness: Double?
+
+    @Option(help: "Kafka: how far (seconds of event time) sequences wait for a partition behind the others (default: the pipeline's, 600).")
+    var maxPartitionSkew: Double?
 
     @Option(help: "Write records that cannot be read to this NDJSON file (with origin and reason) instead of stderr.")
     var deadLetters: String?
@@ -73,6 +78,7 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
         if let lateness, lateness < 0 { throw ValidationError("--lateness cannot be negative") }
+        if let maxPartitionSkew, maxPartitionSkew < 0 { throw ValidationError("--max-partition-skew cannot be negative") }
         if let metricsPort, !(0 ... 65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0–65535") }
         if input != nil, topic != nil { throw ValidationError("--input and --topic both name the source; give one") }
         if output != nil, alertsTopic != nil { throw ValidationError("--output and --alerts-topic both name the sink; give one") }
@@ -93,6 +99,7 @@ struct RunCommand: AsyncParsableCommand {
         if let rules { selected.detection.rulesPath = rules }
         if let shards { selected.partitioning.shards = .count(shards) }
         if let lateness { selected.detection.allowedLateness = .milliseconds(Int64(lateness * 1000)) }
+        if let maxPartitionSkew { selected.detection.maximumLaneSkew = .milliseconds(Int64(maxPartitionSkew * 1000)) }
         if let deadLetters { selected.deadLetters = .file(path: deadLetters) }
         selected.clientProperties.merge(kafka.clientProperties) { $1 }
         if let group { selected.clientProperties["group.id"] = group }

@@ -87,5 +87,29 @@ struct LaneClockTests {
         #expect(clock.ceilings(holdingBack: [0]) == [lanes[0][100].timestamp])
         #expect(clock.ceilings(holdingBack: [0, 1]) == [lanes[1][3].timestamp])
         #expect(clock.ceilings(holdingBack: [0, 7]) == [Int64.min])
+
+        // At most `maximumSkew` behind the newest time of any lane.
+        let newest = lanes[0][100].timestamp
+        #expect(clock.ceilings(holdingBack: [0, 1], maximumSkew: 10_000_000_000) == [newest - 10_000_000_000])
+        #expect(clock.ceilings(holdingBack: [7], maximumSkew: 10_000_000_000) == [newest - 10_000_000_000])
+        #expect(clock.ceilings(holdingBack: [0, 1], maximumSkew: 1_000_000_000_000) == [lanes[1][3].timestamp])
+    }
+
+    @Test("a lane further behind than the maximum skew no longer holds the others: its events are late")
+    func skewBound() {
+        var evaluator = RuleEvaluator(ruleSet: rules)
+        var clock = evaluator.makeLaneClock()
+        var alerts: [Alert] = []
+        for (lane, events) in lanes.enumerated() {
+            for start in stride(from: 0, to: events.count, by: 10) {
+                let batch = Array(events[start ..< min(events.count, start + 10)])
+                for event in batch { clock.observe(event, lane: Int32(lane)) }
+                let behind = (lane ..< lanes.count).map(Int32.init).filter { $0 != lane || start + 10 < events.count }
+                evaluator.process(batch, ceilings: clock.ceilings(holdingBack: behind, maximumSkew: 30_000_000_000), into: &alerts)
+            }
+        }
+        evaluator.finish(into: &alerts)
+        // host-a's two minutes run 90 s past host-b's 2.4 s with a 30 s bound: host-b comes too late.
+        #expect(evaluator.statistics.lateEvents == 12)
     }
 }

@@ -98,6 +98,17 @@ struct CLITests {
         #expect(result.stderr.contains("/nonexistent.ndjson"), "\(result.stderr)")
     }
 
+    @Test("out-of-range options are refused, naming the option")
+    func optionValidation() throws {
+        for (arguments, option) in [(["--shards", "0"], "--shards"), (["--lateness", "-1"], "--lateness"),
+                                    (["--max-partition-skew", "-5"], "--max-partition-skew")] {
+            let result = try tripline(["run", "--input", "Config/sample-events.ndjson", "--output", "-"] + arguments)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains(option), "\(result.stderr)")
+            #expect(result.stdout.isEmpty, "nothing runs")
+        }
+    }
+
     @Test("pipelines lists the declared pipelines; an unknown one is refused")
     func pipelines() throws {
         let list = try tripline(["pipelines"])

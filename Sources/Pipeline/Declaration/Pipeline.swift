@@ -95,11 +95,17 @@ public struct DetectionSettings: Sendable {
     public var rulesPath: String = "Rules"
     /// How late (in event time) an event may arrive and still be ordered correctly for sequences.
     public var allowedLateness: Duration = .seconds(5)
+    /// How far (in event time) sequence rules wait for a source lane (Kafka partition) that is behind
+    /// the others; events of a lane further behind count as late. Waiting buffers the other lanes'
+    /// sequence events, so this bounds that memory.
+    public var maximumLaneSkew: Duration = .seconds(600)
 
     /// Creates detection settings.
-    public init(rulesPath: String = "Rules", allowedLateness: Duration = .seconds(5)) {
+    public init(rulesPath: String = "Rules", allowedLateness: Duration = .seconds(5),
+                maximumLaneSkew: Duration = .seconds(600)) {
         self.rulesPath = rulesPath
         self.allowedLateness = allowedLateness
+        self.maximumLaneSkew = maximumLaneSkew
     }
 }
 

@@ -37,9 +37,10 @@ public struct PartitionBy: PipelineStage {
 /// Evaluates the rules found at a path.
 public struct Detect: PipelineStage {
     let settings: DetectionSettings
-    /// Runs the rules under `rules`; sequences tolerate `allowedLateness` of out-of-order arrival.
-    public init(rules: String = "Rules", allowedLateness: Duration = .seconds(5)) {
-        settings = DetectionSettings(rulesPath: rules, allowedLateness: allowedLateness)
+    /// Runs the rules under `rules`; sequences tolerate `allowedLateness` of out-of-order arrival and
+    /// wait up to `maximumLaneSkew` of event time for a Kafka partition behind the others.
+    public init(rules: String = "Rules", allowedLateness: Duration = .seconds(5), maximumLaneSkew: Duration = .seconds(600)) {
+        settings = DetectionSettings(rulesPath: rules, allowedLateness: allowedLateness, maximumLaneSkew: maximumLaneSkew)
     }
     public func configure(_ pipeline: inout Pipeline) { pipeline.detection = settings }
 }

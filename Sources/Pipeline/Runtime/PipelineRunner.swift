@@ -125,7 +125,8 @@ public final class PipelineRunner: Sendable {
         for shard in 0 ..< shardCount {
             let worker = ShardWorker(shard: shard, shardCount: shardCount, ruleSet: ruleSet,
                                      normalizer: pipeline.normalizer, partitionField: partitionField,
-                                     allowedLateness: pipeline.detection.allowedLateness)
+                                     allowedLateness: pipeline.detection.allowedLateness,
+                                     maximumLaneSkew: pipeline.detection.maximumLaneSkew)
             let thread = Thread {
                 worker.run(input: workerQueues[shard], output: results)
                 finishedWorkers.arriveAndWait()

@@ -71,12 +71,12 @@ struct ShardWorker: Sendable {
     let normalizer: any EventNormalizer
     let partitionField: FieldID?
     let allowedLateness: Duration
+    let maximumLaneSkew: Duration
 
     func run(input: BoundedQueue<BatchWork>, output: BoundedQueue<WorkerResult>) {
         var reader = EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths)
-        let lateness = allowedLateness.components
-        var evaluator = RuleEvaluator(ruleSet: ruleSet,
-                                      allowedLateness: lateness.seconds * 1_000_000_000 + lateness.attoseconds / 1_000_000_000)
+        var evaluator = RuleEvaluator(ruleSet: ruleSet, allowedLateness: Self.nanoseconds(allowedLateness))
+        let maximumSkew = Self.nanoseconds(maximumLaneSkew)
         // Every worker merges every slice's lane times, so all hold the same clock.
         var laneClock = evaluator.makeLaneClock()
         var lastInput = DispatchTime.now().uptimeNanoseconds
@@ -116,7 +116,7 @@ struct ShardWorker: Sendable {
             var ceilings: [Int64]?
             if let lanes {
                 for decoded in work.slices { if let clock = decoded.laneClock { laneClock.merge(clock) } }
-                ceilings = laneClock.ceilings(holdingBack: lanes.behind)
+                ceilings = laneClock.ceilings(holdingBack: lanes.behind, maximumSkew: maximumSkew)
             }
             var alerts: [Alert] = []
             var events = 0
@@ -135,6 +135,14 @@ struct ShardWorker: Sendable {
                                                   events: events, statistics: evaluator.statistics))
             if !pushed { return }
         }
+    }
+
+    /// `duration` in nanoseconds, saturating at `Int64.max`.
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? Int64.max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
+            ? Int64.max : whole + attoseconds / 1_000_000_000
     }
 
     /// A result that belongs to no batch: alerts released by idleness or at end of input.
