@@ -67,6 +67,8 @@ public final class KafkaSource: RecordSource {
     public let topics: [String]
     /// The options in effect.
     public let options: Options
+    /// Whether partitions without a committed offset start at their end (`auto.offset.reset`).
+    private let resetsToEnd: Bool
     private let consumer: KafkaConsumer
     private let state: KafkaSourceState
     private let logger: Logger
@@ -97,6 +99,7 @@ public final class KafkaSource: RecordSource {
         }
         self.topics = topics
         self.options = options
+        resetsToEnd = ["latest", "largest", "end"].contains(consumerSettings["auto.offset.reset"]?.lowercased() ?? "earliest")
         self.state = state
         self.logger = logger
     }
@@ -193,7 +196,8 @@ public final class KafkaSource: RecordSource {
                     // Where the group resumes: a partition already read to its end must not hold
                     // sequence rules back until the hold runs out.
                     do {
-                        state.setStartOffsets(try consumer.committedOffsets(for: unknownStarts, timeout: .seconds(5)))
+                        let committed = try consumer.committedOffsets(for: unknownStarts, timeout: .seconds(5))
+                        state.setStarts(of: unknownStarts, committed: committed, resetToEnd: resetsToEnd)
                     } catch {
                         logger.info("could not read the committed offsets of newly assigned partitions: \(error)")
                     }

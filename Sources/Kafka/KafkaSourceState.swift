@@ -64,6 +64,9 @@ final class KafkaSourceState: @unchecked Sendable {
     private var startOffsets: [KafkaTopicPartition: Int64] = [:]
     /// Assigned partitions whose start has not been asked for yet.
     private var startUnknown: Set<KafkaTopicPartition> = []
+    /// Assigned partitions without a committed offset that start at their end (`auto.offset.reset`
+    /// `latest`): until their first record they have nothing unread.
+    private var startAtEnd: Set<KafkaTopicPartition> = []
 
     /// Creates the state for a source buffering up to `capacity` batches ahead of the pipeline, whose
     /// partitions hold sequence rules back while behind for at most `laneHold` without delivering.
@@ -133,6 +136,7 @@ final class KafkaSourceState: @unchecked Sendable {
             guard let lane = lanes[partition], let heard = lastHeard[partition] else { continue }
             if let range = offsetRanges[partition] {
                 if range.isEmpty { continue }
+                if read[partition] == nil, startAtEnd.contains(partition) { continue }
                 if let next = read[partition]?.offset ?? startOffsets[partition], next &+ 1 >= range.upperBound { continue }
             }
             if now - heard <= hold {
@@ -181,6 +185,7 @@ final class KafkaSourceState: @unchecked Sendable {
                 read[partition] = nil
                 lastHeard[partition] = now
                 startOffsets[partition] = nil
+                startAtEnd.remove(partition)
                 startUnknown.insert(partition)
                 if lanes[partition] == nil { lanes[partition] = Int32(lanes.count) }
                 atEnd.remove(partition)
@@ -196,11 +201,18 @@ final class KafkaSourceState: @unchecked Sendable {
         }
     }
 
-    /// Records where reading starts for partitions still assigned (partitions without a committed
-    /// offset are absent: they start at the reset position and count as behind while not empty).
-    func setStartOffsets(_ offsets: [KafkaTopicPartition: Int64]) {
+    /// Records where reading starts for `partitions` (those still assigned): at their committed
+    /// offset when `offsets` has one, else at the reset position — their end when `resetToEnd`
+    /// (nothing unread), their beginning otherwise (behind while not empty).
+    func setStarts(of partitions: [KafkaTopicPartition], committed offsets: [KafkaTopicPartition: Int64], resetToEnd: Bool) {
         locked {
-            for (partition, offset) in offsets where epochs[partition] != nil { startOffsets[partition] = offset }
+            for partition in partitions where epochs[partition] != nil {
+                if let offset = offsets[partition] {
+                    startOffsets[partition] = offset
+                } else if resetToEnd {
+                    startAtEnd.insert(partition)
+                }
+            }
         }
     }
 
@@ -240,6 +252,7 @@ final class KafkaSourceState: @unchecked Sendable {
                 lastHeard[partition] = nil
                 stalled.remove(partition)
                 startOffsets[partition] = nil
+                startAtEnd.remove(partition)
                 startUnknown.remove(partition)
                 atEnd.remove(partition)
             }

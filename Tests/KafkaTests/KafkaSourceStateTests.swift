@@ -126,12 +126,21 @@ import Testing
         state.assign([p0, p1])
         #expect(state.takePartitionsWithUnknownStart() == [p0, p1])
         #expect(state.takePartitionsWithUnknownStart().isEmpty, "asked once")
-        state.setStartOffsets([p1: 5])
+        state.setStarts(of: [p0, p1], committed: [p1: 5], resetToEnd: false)
         state.accept(messages(p0, 0...2), ends: [], offsetRanges: [p0: 0 ..< 10, p1: 0 ..< 5])
         let lanes = try takeLanes(state)
         #expect(lanes.behind == [lanes.laneOfRecord[0]], "p1 resumes at 5 of 5; p0 has records to read")
         state.assign([p1])
         #expect(state.takePartitionsWithUnknownStart() == [p1], "a new assignment asks again")
+    }
+
+    @Test func withoutACommittedOffsetAPartitionResettingToItsEndHoldsNothingBack() throws {
+        let state = KafkaSourceState(capacity: 8, laneHold: .seconds(60))
+        state.assign([p0, p1])
+        state.setStarts(of: [p0, p1], committed: [:], resetToEnd: true)
+        state.accept(messages(p0, 0...2), ends: [], offsetRanges: [p0: 0 ..< 10, p1: 0 ..< 5])
+        let lanes = try takeLanes(state)
+        #expect(lanes.behind == [lanes.laneOfRecord[0]], "p1 starts at its end; p0 is at 3 of 10")
     }
 
     @Test func anEmptyPartitionHoldsNothingBack() throws {
