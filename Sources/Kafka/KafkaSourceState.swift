@@ -134,9 +134,9 @@ final class KafkaSourceState: @unchecked Sendable {
         var newlyStalled: [KafkaTopicPartition] = []
         for partition in epochs.keys where !atEnd.contains(partition) {
             guard let lane = lanes[partition], let heard = lastHeard[partition] else { continue }
+            if read[partition] == nil, startAtEnd.contains(partition) { continue }
             if let range = offsetRanges[partition] {
                 if range.isEmpty { continue }
-                if read[partition] == nil, startAtEnd.contains(partition) { continue }
                 if let next = read[partition]?.offset ?? startOffsets[partition], next &+ 1 >= range.upperBound { continue }
             }
             if now - heard <= hold {
