@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "Pipelines", "Detection", "ECS",
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline"]),
         .testTarget(name: "TriplineCLITests", dependencies: ["tripline"]),

@@ -75,6 +75,19 @@ public struct LaneClock: Sendable {
         return ceilings
     }
 
+    /// How far `ceilings` (from ``ceilings(holdingBack:maximumSkew:)``) hold sequence rules back
+    /// behind the newest event time of any lane, in nanoseconds: the largest gap over the timelines,
+    /// 0 when nothing is held or a lane behind has delivered nothing yet.
+    public func wait(under ceilings: [Int64]?) -> Int64 {
+        guard let ceilings else { return 0 }
+        var wait: Int64 = 0
+        for index in ceilings.indices where ceilings[index] != Int64.min && ceilings[index] != Int64.max {
+            let newestAnywhere = stride(from: index, to: newest.count, by: domains.count).map { newest[$0] }.max() ?? Int64.min
+            if newestAnywhere != Int64.min { wait = max(wait, newestAnywhere &- ceilings[index]) }
+        }
+        return wait
+    }
+
     /// Marks `lane` heard, growing the arrays to hold it, and returns its first index in `newest`.
     private mutating func reserve(_ lane: Int) -> Int {
         if lane >= heard.count {

@@ -1,5 +1,6 @@
 import ECS
 import Foundation
+import MetricsTestKit
 import Pipeline
 import Testing
 
@@ -41,7 +42,7 @@ final class LaneAfterLaneSource: RecordSource {
 
 @Suite("Source lanes")
 struct SourceLaneTests {
-    func run(reportsLanes: Bool) async throws -> (report: RunReport, uuids: Set<String>) {
+    func run(reportsLanes: Bool, metrics: PipelineMetrics = PipelineMetrics()) async throws -> (report: RunReport, uuids: Set<String>) {
         let lines = try String(contentsOfFile: samplePath, encoding: .utf8).split(separator: "\n").map(String.init)
         let source = LaneAfterLaneSource(lines: lines, reportsLanes: reportsLanes)
         #expect(source.lanes.filter { !$0.isEmpty }.count > 1, "the sample's hosts spread over several lanes")
@@ -52,7 +53,7 @@ struct SourceLaneTests {
             WriteNDJSON(path: output)
         }
         pipeline.source = SourceStage(description: "lane after lane") { source }
-        let report = try await PipelineRunner.prepare(pipeline).run()
+        let report = try await PipelineRunner.prepare(pipeline, metrics: metrics).run()
         return (report, Set(try readJSONLines(output).compactMap { $0["kibana.alert.uuid"] as? String }))
     }
 
@@ -67,5 +68,17 @@ struct SourceLaneTests {
         let unlaned = try await run(reportsLanes: false)
         #expect(unlaned.report.lateEvents > 0)
         #expect(unlaned.uuids.count < reference.count)
+    }
+
+    @Test("metrics say how many partitions are behind and how long sequences wait for them")
+    func waitMetrics() async throws {
+        let recorder = TestMetrics()
+        _ = try await run(reportsLanes: true, metrics: PipelineMetrics(factory: recorder))
+        let behind = try recorder.expectGauge("tripline_source_lanes_behind").values
+        #expect(behind.max() == 4 && behind.last == 0, "\(behind)")
+        // The lane read last starts about four minutes of event time behind the others.
+        let wait = try recorder.expectGauge("tripline_sequence_wait_seconds").values
+        #expect((wait.max() ?? 0) > 60, "\(wait)")
+        #expect(wait.last == 0)
     }
 }

@@ -92,6 +92,11 @@ struct OutputStage {
         metrics.shardEvents(result.shard).increment(by: Int64(result.events))
         updateStatistics(shard: result.shard, result.statistics)
         shardSettled[result.shard] = result.settledEventTime
+        // Every shard computes the same lane clock: shard 0 speaks for all.
+        if result.shard == 0, let laneWait = result.laneWait {
+            metrics.lanesBehind.record(laneWait.behind)
+            metrics.sequenceWait.record(Double(laneWait.nanoseconds) / 1e9)
+        }
         if result.newestEventTime > newestEventTime {
             newestEventTime = result.newestEventTime
             if let eventTimeLag { metrics.eventTimeLag.record(eventTimeLag) }

@@ -10,7 +10,9 @@ import Synchronization
 ///   `tripline_dead_letters_total`, `tripline_batches_total`
 /// - `tripline_late_events_total`, `tripline_untimed_events_total`, `tripline_sequence_evictions_total`
 /// - gauges `tripline_live_sequences`, `tripline_queue_depth{queue="shards|output"}`,
-///   `tripline_event_time_lag_seconds` (wall clock minus the newest event time seen)
+///   `tripline_event_time_lag_seconds` (wall clock minus the newest event time seen), and for sources
+///   with lanes (Kafka partitions) `tripline_source_lanes_behind` and `tripline_sequence_wait_seconds`
+///   (how far, in event time, sequence rules wait for the partitions behind)
 /// - timer `tripline_batch_latency_seconds`: a batch handed over by the source → its alerts written.
 public final class PipelineMetrics: Sendable {
     let factory: any MetricsFactory
@@ -25,6 +27,8 @@ public final class PipelineMetrics: Sendable {
     let shardQueueDepth: Gauge
     let outputQueueDepth: Gauge
     let eventTimeLag: Gauge
+    let lanesBehind: Gauge
+    let sequenceWait: Gauge
     let batchLatency: CoreMetrics.Timer
     private let ruleCounters = Mutex<[String: Counter]>([:])
     private let shardCounters = Mutex<[Int: Counter]>([:])
@@ -43,6 +47,8 @@ public final class PipelineMetrics: Sendable {
         shardQueueDepth = Gauge(label: "tripline_queue_depth", dimensions: [("queue", "shards")], factory: factory)
         outputQueueDepth = Gauge(label: "tripline_queue_depth", dimensions: [("queue", "output")], factory: factory)
         eventTimeLag = Gauge(label: "tripline_event_time_lag_seconds", dimensions: [], factory: factory)
+        lanesBehind = Gauge(label: "tripline_source_lanes_behind", dimensions: [], factory: factory)
+        sequenceWait = Gauge(label: "tripline_sequence_wait_seconds", dimensions: [], factory: factory)
         batchLatency = CoreMetrics.Timer(label: "tripline_batch_latency_seconds", dimensions: [], factory: factory)
     }
 

@@ -55,6 +55,9 @@ struct WorkerResult: Sendable {
     let newestEventTime: Int64
     /// The shard's ``RuleEvaluator/settledEventTime`` after this result.
     let settledEventTime: Int64
+    /// For a batch with lanes: how many lanes are behind, and how far (event-time nanoseconds) that
+    /// holds sequence rules back.
+    let laneWait: (behind: Int, nanoseconds: Int64)?
     let checkpoint: SourceCheckpoint?
     let alerts: [Alert]
     let deadLetters: [DeadLetter]
@@ -114,9 +117,11 @@ struct ShardWorker: Sendable {
             }
             work.latch.arriveAndWait()
             var ceilings: [Int64]?
+            var laneWait: (behind: Int, nanoseconds: Int64)?
             if let lanes {
                 for decoded in work.slices { if let clock = decoded.laneClock { laneClock.merge(clock) } }
                 ceilings = laneClock.ceilings(holdingBack: lanes.behind, maximumSkew: maximumSkew)
+                laneWait = (lanes.behind.count, laneClock.wait(under: ceilings))
             }
             var alerts: [Alert] = []
             var events = 0
@@ -130,7 +135,7 @@ struct ShardWorker: Sendable {
             evaluator.process(parts: buckets, ceilings: ceilings, into: &alerts)
             let pushed = output.push(WorkerResult(shard: shard, number: work.number, readAt: work.readAt,
                                                   newestEventTime: newest, settledEventTime: evaluator.settledEventTime,
-                                                  checkpoint: work.checkpoint,
+                                                  laneWait: laneWait, checkpoint: work.checkpoint,
                                                   alerts: alerts, deadLetters: slice.deadLetters, records: range.count,
                                                   events: events, statistics: evaluator.statistics))
             if !pushed { return }
@@ -148,7 +153,7 @@ struct ShardWorker: Sendable {
     /// A result that belongs to no batch: alerts released by idleness or at end of input.
     func idleResult(_ alerts: [Alert], evaluator: RuleEvaluator) -> WorkerResult {
         WorkerResult(shard: shard, number: nil, readAt: DispatchTime.now().uptimeNanoseconds, newestEventTime: Int64.min,
-                     settledEventTime: evaluator.settledEventTime, checkpoint: nil, alerts: alerts, deadLetters: [],
+                     settledEventTime: evaluator.settledEventTime, laneWait: nil, checkpoint: nil, alerts: alerts, deadLetters: [],
                      records: 0, events: 0, statistics: evaluator.statistics)
     }
 
