@@ -6,9 +6,10 @@ import ECS
 /// A source reads its lanes at different speeds. Replaying a backlog, one partition's whole hour can
 /// be read before another partition's first minute; if event time were the newest time seen on any
 /// lane, the second partition's events would all be late and their sequences lost. While the source
-/// says a lane still has unread records, the clock's ``ceilings(holdingBack:)`` keep sequence rules
-/// from releasing events past that lane's newest time (as Flink's per-partition watermarks and Kafka
-/// Streams' partition time do), so lanes read late give the alerts of sorted input.
+/// says a lane still has unread records, the clock's ``ceilings(holdingBack:maximumSkew:)`` keep
+/// sequence rules from releasing events past that lane's newest time (as Flink's per-partition
+/// watermarks and Kafka Streams' partition time do), so lanes read late give the alerts of sorted
+/// input.
 ///
 /// Make one with ``RuleEvaluator/makeLaneClock()``; it is a value, merged from per-slice copies.
 /// Lane numbers index arrays: sources number their lanes densely from 0.

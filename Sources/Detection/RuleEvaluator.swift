@@ -113,9 +113,9 @@ public struct RuleEvaluator {
 
     /// Evaluates `events` (in arrival order), appending the alerts they complete.
     ///
-    /// `ceilings` (from ``LaneClock/ceilings(holdingBack:)`` of a clock made by ``makeLaneClock()``)
-    /// hold sequence rules back: no event is released past the newest time of a source lane that
-    /// still has unread records, less the allowed lateness.
+    /// `ceilings` (from ``LaneClock/ceilings(holdingBack:maximumSkew:)`` of a clock made by
+    /// ``makeLaneClock()``) hold sequence rules back: no event is released past the newest time of a
+    /// source lane that still has unread records, less the allowed lateness.
     public mutating func process(_ events: [Event], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
         process(parts: CollectionOfOne(events), ceilings: ceilings, into: &alerts)
     }
