@@ -48,7 +48,7 @@ struct SpecEntry {
 /// An index of the Elasticsearch suite: documents as Elasticsearch would index them under their mapping.
 struct Dataset {
     /// Documents after the mapping's effects (aliases, `null_value`, epoch-millis dates), in load order.
-    let documents: [JSONDocument]
+    let documents: [JSONValue]
     /// The field holding the ids the spec files refer to.
     let idField: String
     /// The tiebreaker field of the spec test case, if any.
@@ -57,20 +57,20 @@ struct Dataset {
     /// What a mapping does to documents at index time.
     struct MappingEffects {
         var aliases: [(alias: String, target: String)] = []
-        var nullValues: [(path: String, value: JSONDocument)] = []
+        var nullValues: [(path: String, value: JSONValue)] = []
         var dates: [String] = []
 
-        init(_ mapping: JSONDocument) {
+        init(_ mapping: JSONValue) {
             collect(mapping["properties"], prefix: "")
         }
 
-        private mutating func collect(_ properties: JSONDocument?, prefix: String) {
+        private mutating func collect(_ properties: JSONValue?, prefix: String) {
             guard case .object(let members)? = properties else { return }
             for member in members {
                 let name = member.key, definition = member.value
                 let path = prefix.isEmpty ? name : prefix + "." + name
-                if case .string(let type)? = definition["type"] {
-                    if type == "alias", case .string(let target)? = definition["path"] { aliases.append((path, target)) }
+                if case .scalar(.string(let type))? = definition["type"] {
+                    if type == "alias", case .scalar(.string(let target))? = definition["path"] { aliases.append((path, target)) }
                     if type == "date" || type == "date_nanos" { dates.append(path) }
                 }
                 if let nullValue = definition["null_value"] { nullValues.append((path, nullValue)) }
@@ -78,11 +78,11 @@ struct Dataset {
             }
         }
 
-        func apply(to document: inout JSONDocument) {
+        func apply(to document: inout JSONValue) {
             for path in dates {
-                if case .string(let text)? = document[path], let millis = Int64(text) { document.set(path, .integer(millis)) }
+                if case .scalar(.string(let text))? = document[path], let millis = Int64(text) { document.set(path, .scalar(.integer(millis))) }
             }
-            for (path, value) in nullValues where document[path] == .null {
+            for (path, value) in nullValues where document[path] == .scalar(.null) {
                 document.set(path, value)
             }
             for (alias, target) in aliases {
@@ -93,16 +93,16 @@ struct Dataset {
 
     /// Loads `.data` files (JSON arrays; whole-line `//` comments dropped) with their `.mapping`s.
     static func load(indices: [(data: URL, mapping: URL)], idField: String, tiebreaker: String?,
-                     transform: ((inout JSONDocument) -> Void)? = nil) throws -> Dataset {
-        var documents: [JSONDocument] = []
+                     transform: ((inout JSONValue) -> Void)? = nil) throws -> Dataset {
+        var documents: [JSONValue] = []
         for (dataURL, mappingURL) in indices {
             let mappingText = try SharedFiles.text(mappingURL).split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { !$0.hasPrefix("#") }.joined(separator: "\n")
                 .replacingOccurrences(of: "[runtime_random_keyword_type]", with: "keyword")
-            let effects = MappingEffects(try JSONDocument.parse(mappingText))
+            let effects = MappingEffects(try JSONValue.parse(mappingText))
             let dataText = try SharedFiles.text(dataURL).split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
-            guard case .array(let items) = try JSONDocument.parse(dataText) else { continue }
+            guard case .array(let items) = try JSONValue.parse(dataText) else { continue }
             for var item in items {
                 transform?(&item)
                 effects.apply(to: &item)
@@ -118,7 +118,7 @@ struct Dataset {
         return try load(indices: [(base.appendingPathComponent("test_data.json"), base.appendingPathComponent("mapping-default.json"))],
                         idField: "serial_event_id", tiebreaker: "serial_event_id") { document in
             if let filetime = document["timestamp"]?.integer {
-                document.set("@timestamp", .integer(filetime / 10_000 - 11_644_473_600_000))
+                document.set("@timestamp", .scalar(.integer(filetime / 10_000 - 11_644_473_600_000)))
             }
         }
     }

@@ -1,30 +1,10 @@
 import ECS
 
-/// A JSON value as the conformance data holds it, with object members in document order.
-enum JSONDocument: Equatable {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case double(Double)
-    case string(String)
-    case array([JSONDocument])
-    case object([JSONMember])
-
-    static func == (lhs: JSONDocument, rhs: JSONDocument) -> Bool {
-        switch (lhs, rhs) {
-        case (.null, .null): true
-        case (.bool(let a), .bool(let b)): a == b
-        case (.integer(let a), .integer(let b)): a == b
-        case (.double(let a), .double(let b)): a == b
-        case (.string(let a), .string(let b)): a == b
-        case (.array(let a), .array(let b)): a == b
-        case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        default: false
-        }
-    }
-
-    /// Parses JSON text, keeping member order and telling integers from decimals.
-    static func parse(_ text: String) throws -> JSONDocument {
+/// Conformance data read into ECS's own ``JSONValue`` (object members in document order, integers
+/// told from decimals), and serialized back with its writer.
+extension JSONValue {
+    /// Parses JSON text.
+    static func parse(_ text: String) throws -> JSONValue {
         var parser = JSONTextParser(bytes: Array(text.utf8))
         let value = try parser.value()
         parser.skipWhitespace()
@@ -33,24 +13,24 @@ enum JSONDocument: Equatable {
     }
 
     /// Member lookup on objects.
-    subscript(key: String) -> JSONDocument? {
+    subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
     /// Sets (or adds) a member of an object.
-    mutating func set(_ key: String, _ value: JSONDocument) {
+    mutating func set(_ key: String, _ value: JSONValue) {
         guard case .object(var members) = self else { return }
         if let index = members.firstIndex(where: { $0.key == key }) {
             members[index].value = value
         } else {
-            members.append(JSONMember(key: key, value: value))
+            members.append(JSONMember(key, value))
         }
         self = .object(members)
     }
 
     /// The value at a dotted path, looking through nested objects.
-    func value(at path: String) -> JSONDocument? {
+    func value(at path: String) -> JSONValue? {
         if let direct = self[path] { return direct }
         guard let dot = path.firstIndex(of: ".") else { return nil }
         return self[String(path[..<dot])]?.value(at: String(path[path.index(after: dot)...]))
@@ -58,9 +38,9 @@ enum JSONDocument: Equatable {
 
     var integer: Int64? {
         switch self {
-        case .integer(let value): value
-        case .double(let value): Int64(exactly: value)
-        case .string(let text): Int64(text)
+        case .scalar(.integer(let value)): value
+        case .scalar(.double(let value)): Int64(exactly: value)
+        case .scalar(.string(let text)): Int64(text)
         default: nil
         }
     }
@@ -68,21 +48,8 @@ enum JSONDocument: Equatable {
     /// Serializes to JSON bytes with the product's own JSON writer.
     func serialized() -> [UInt8] {
         var output: [UInt8] = []
-        jsonValue.append(to: &output)
+        append(to: &output)
         return output
-    }
-
-    /// The same value as ECS's ``JSONValue``.
-    private var jsonValue: JSONValue {
-        switch self {
-        case .null: .scalar(.null)
-        case .bool(let value): .scalar(.bool(value))
-        case .integer(let value): .scalar(.integer(value))
-        case .double(let value): .scalar(.double(value))
-        case .string(let value): .scalar(.string(value))
-        case .array(let items): .array(items.map(\.jsonValue))
-        case .object(let members): .object(members.map { ECS.JSONMember($0.key, $0.value.jsonValue) })
-        }
     }
 }
 
@@ -107,7 +74,7 @@ struct JSONTextParser {
         while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
     }
 
-    mutating func value() throws -> JSONDocument {
+    mutating func value() throws -> JSONValue {
         skipWhitespace()
         guard position < bytes.count else { throw failure("expected a value") }
         switch bytes[position] {
@@ -122,7 +89,7 @@ struct JSONTextParser {
                 skipWhitespace()
                 guard bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
                 position += 1
-                members.append(JSONMember(key: key, value: try value()))
+                members.append(JSONMember(key, try value()))
                 skipWhitespace()
                 let separator = bytes[position]
                 position += 1
@@ -131,7 +98,7 @@ struct JSONTextParser {
             }
         case UInt8(ascii: "["):
             position += 1
-            var items: [JSONDocument] = []
+            var items: [JSONValue] = []
             skipWhitespace()
             if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
             while true {
@@ -143,17 +110,17 @@ struct JSONTextParser {
                 guard separator == UInt8(ascii: ",") else { throw failure("expected ',' or ']'") }
             }
         case UInt8(ascii: "\""):
-            return .string(try string())
-        case UInt8(ascii: "t"): position += 4; return .bool(true)
-        case UInt8(ascii: "f"): position += 5; return .bool(false)
-        case UInt8(ascii: "n"): position += 4; return .null
+            return .scalar(.string(try string()))
+        case UInt8(ascii: "t"): position += 4; return .scalar(.bool(true))
+        case UInt8(ascii: "f"): position += 5; return .scalar(.bool(false))
+        case UInt8(ascii: "n"): position += 4; return .scalar(.null)
         default:
             let start = position
             while position < bytes.count, "+-0123456789.eE".utf8.contains(bytes[position]) { position += 1 }
             let text = String(decoding: bytes[start ..< position], as: UTF8.self)
-            if let integer = Int64(text) { return .integer(integer) }
+            if let integer = Int64(text) { return .scalar(.integer(integer)) }
             guard let double = Double(text) else { throw failure("invalid number '\(text)'") }
-            return .double(double)
+            return .scalar(.double(double))
         }
     }
 
@@ -189,10 +156,4 @@ struct JSONTextParser {
         }
         throw failure("unterminated string")
     }
-}
-
-/// One member of a JSON object.
-struct JSONMember: Equatable {
-    var key: String
-    var value: JSONDocument
 }
