@@ -59,19 +59,22 @@ public struct LaneClock: Sendable {
         guard !lanes.isEmpty, !domains.isEmpty else { return nil }
         var ceilings = Array(repeating: Int64.max, count: domains.count)
         for lane in lanes.map(Int.init) {
+            guard lane < heard.count, heard[lane] else {
+                // It delivered nothing yet: it holds everything.
+                ceilings = Array(repeating: Int64.min, count: domains.count)
+                break
+            }
             for index in ceilings.indices {
-                let time = lane < heard.count && heard[lane] ? newest[lane * domains.count + index] : Int64.min
-                // A lane heard from whose events lack this timeline's field does not hold it.
-                if time == Int64.min, lane < heard.count, heard[lane] { continue }
-                if time < ceilings[index] { ceilings[index] = time }
+                let time = newest[lane * domains.count + index]
+                // `Int64.min`: its events lack this timeline's field, so it does not hold that timeline.
+                if time != Int64.min, time < ceilings[index] { ceilings[index] = time }
             }
         }
         guard maximumSkew != Int64.max else { return ceilings }
         for index in ceilings.indices {
-            let newestAnywhere = stride(from: index, to: newest.count, by: domains.count).map { newest[$0] }.max() ?? Int64.min
+            let newestAnywhere = newestOfAnyLane(index)
             guard newestAnywhere != Int64.min else { continue }
-            let floor = newestAnywhere &- maximumSkew
-            if ceilings[index] < floor { ceilings[index] = floor }
+            ceilings[index] = max(ceilings[index], newestAnywhere &- maximumSkew)
         }
         return ceilings
     }
@@ -83,10 +86,19 @@ public struct LaneClock: Sendable {
         guard let ceilings else { return 0 }
         var wait: Int64 = 0
         for index in ceilings.indices where ceilings[index] != Int64.min && ceilings[index] != Int64.max {
-            let newestAnywhere = stride(from: index, to: newest.count, by: domains.count).map { newest[$0] }.max() ?? Int64.min
+            let newestAnywhere = newestOfAnyLane(index)
             if newestAnywhere != Int64.min { wait = max(wait, newestAnywhere &- ceilings[index]) }
         }
         return wait
+    }
+
+    /// The newest time of timeline `index` over every lane (`Int64.min`: none yet).
+    private func newestOfAnyLane(_ index: Int) -> Int64 {
+        var result = Int64.min
+        for position in stride(from: index, to: newest.count, by: domains.count) where newest[position] > result {
+            result = newest[position]
+        }
+        return result
     }
 
     /// Marks `lane` heard, growing the arrays to hold it, and returns its first index in `newest`.
