@@ -55,8 +55,8 @@ final class KafkaSourceState: @unchecked Sendable {
     private var lanes: [KafkaTopicPartition: Int32] = [:]
     /// When each assigned partition last delivered a record, or was assigned (monotonic nanoseconds).
     private var lastHeard: [KafkaTopicPartition: UInt64] = [:]
-    /// How long a partition that delivers nothing may keep holding sequence rules back.
-    private let laneHold: Duration
+    /// How long (nanoseconds) a partition that delivers nothing may keep holding sequence rules back.
+    private let laneHold: UInt64
     /// Partitions with unread records that stopped holding sequence rules back (silent too long).
     private var stalled: Set<KafkaTopicPartition> = []
     /// Where each assigned partition's reading starts (the group's committed offset), until its first
@@ -72,7 +72,7 @@ final class KafkaSourceState: @unchecked Sendable {
     /// partitions hold sequence rules back while behind for at most `laneHold` without delivering.
     init(capacity: Int, laneHold: Duration) {
         self.capacity = max(1, capacity)
-        self.laneHold = laneHold
+        self.laneHold = UInt64(laneHold.wholeNanoseconds)
     }
 
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
@@ -129,7 +129,6 @@ final class KafkaSourceState: @unchecked Sendable {
     /// Also returns the partitions newly found silent for too long.
     private func lanesBehind(offsetRanges: [KafkaTopicPartition: Range<Int64>],
                              now: UInt64) -> (behind: [Int32], newlyStalled: [KafkaTopicPartition]) {
-        let hold = UInt64(laneHold.components.seconds) * 1_000_000_000 + UInt64(laneHold.components.attoseconds / 1_000_000_000)
         var behind: [Int32] = []
         var newlyStalled: [KafkaTopicPartition] = []
         for partition in epochs.keys where !atEnd.contains(partition) {
@@ -139,7 +138,7 @@ final class KafkaSourceState: @unchecked Sendable {
                 if range.isEmpty { continue }
                 if let next = read[partition]?.offset ?? startOffsets[partition], next &+ 1 >= range.upperBound { continue }
             }
-            if now - heard <= hold {
+            if now - heard <= laneHold {
                 behind.append(lane)
             } else if stalled.insert(partition).inserted {
                 newlyStalled.append(partition)
@@ -237,8 +236,7 @@ final class KafkaSourceState: @unchecked Sendable {
             condition.broadcast()
             var drained = true
             if !lost {
-                let deadline = Date().addingTimeInterval(Double(drainTimeout.components.seconds)
-                    + Double(drainTimeout.components.attoseconds) / 1e18)
+                let deadline = Date().addingTimeInterval(Double(drainTimeout.wholeNanoseconds) / 1e9)
                 while !stopping, !isDrained(revoked) {
                     if !condition.wait(until: deadline) { break }
                 }
@@ -275,8 +273,7 @@ final class KafkaSourceState: @unchecked Sendable {
     func take(timeout: Duration) -> Take {
         locked {
             if queue.isEmpty, !finished {
-                _ = condition.wait(until: Date().addingTimeInterval(Double(timeout.components.seconds)
-                    + Double(timeout.components.attoseconds) / 1e18))
+                _ = condition.wait(until: Date().addingTimeInterval(Double(timeout.wholeNanoseconds) / 1e9))
             }
             guard !queue.isEmpty else { return finished ? .finished(failure) : .idle }
             let batch = queue.removeFirst()

@@ -78,8 +78,8 @@ struct ShardWorker: Sendable {
 
     func run(input: BoundedQueue<BatchWork>, output: BoundedQueue<WorkerResult>) {
         var reader = EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths)
-        var evaluator = RuleEvaluator(ruleSet: ruleSet, allowedLateness: Self.nanoseconds(allowedLateness))
-        let maximumSkew = Self.nanoseconds(maximumLaneSkew)
+        var evaluator = RuleEvaluator(ruleSet: ruleSet, allowedLateness: allowedLateness.wholeNanoseconds)
+        let maximumSkew = maximumLaneSkew.wholeNanoseconds
         // Every worker merges every slice's lane times, so all hold the same clock.
         var laneClock = evaluator.makeLaneClock()
         var lastInput = DispatchTime.now().uptimeNanoseconds
@@ -140,14 +140,6 @@ struct ShardWorker: Sendable {
                                                   events: events, statistics: evaluator.statistics))
             if !pushed { return }
         }
-    }
-
-    /// `duration` in nanoseconds, saturating at `Int64.max`.
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? Int64.max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
-            ? Int64.max : whole + attoseconds / 1_000_000_000
     }
 
     /// A result that belongs to no batch: alerts released by idleness or at end of input.
