@@ -91,18 +91,23 @@ public struct Partitioning: Sendable {
 
 /// Which rules a pipeline runs and how it treats event time.
 public struct DetectionSettings: Sendable {
+    /// The default ``allowedLateness``.
+    public static let defaultAllowedLateness: Duration = .seconds(5)
+    /// The default ``maximumLaneSkew``.
+    public static let defaultMaximumLaneSkew: Duration = .seconds(600)
+
     /// A rule file, or a directory searched recursively for `*.toml`.
-    public var rulesPath: String = "Rules"
+    public var rulesPath: String
     /// How late (in event time) an event may arrive and still be ordered correctly for sequences.
-    public var allowedLateness: Duration = .seconds(5)
+    public var allowedLateness: Duration
     /// How far (in event time) sequence rules wait for a source lane (Kafka partition) that is behind
     /// the others; events of a lane further behind count as late. Waiting buffers the other lanes'
     /// sequence events, so this bounds that memory.
-    public var maximumLaneSkew: Duration = .seconds(600)
+    public var maximumLaneSkew: Duration
 
     /// Creates detection settings.
-    public init(rulesPath: String = "Rules", allowedLateness: Duration = .seconds(5),
-                maximumLaneSkew: Duration = .seconds(600)) {
+    public init(rulesPath: String = "Rules", allowedLateness: Duration = defaultAllowedLateness,
+                maximumLaneSkew: Duration = defaultMaximumLaneSkew) {
         self.rulesPath = rulesPath
         self.allowedLateness = allowedLateness
         self.maximumLaneSkew = maximumLaneSkew

@@ -39,7 +39,8 @@ public struct Detect: PipelineStage {
     let settings: DetectionSettings
     /// Runs the rules under `rules`; sequences tolerate `allowedLateness` of out-of-order arrival and
     /// wait up to `maximumLaneSkew` of event time for a Kafka partition behind the others.
-    public init(rules: String = "Rules", allowedLateness: Duration = .seconds(5), maximumLaneSkew: Duration = .seconds(600)) {
+    public init(rules: String = "Rules", allowedLateness: Duration = DetectionSettings.defaultAllowedLateness,
+                maximumLaneSkew: Duration = DetectionSettings.defaultMaximumLaneSkew) {
         settings = DetectionSettings(rulesPath: rules, allowedLateness: allowedLateness, maximumLaneSkew: maximumLaneSkew)
     }
     public func configure(_ pipeline: inout Pipeline) { pipeline.detection = settings }
