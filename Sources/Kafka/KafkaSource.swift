@@ -191,17 +191,7 @@ public final class KafkaSource: RecordSource {
                     try consumer.resume(consumer.assignment)
                     paused = false
                 }
-                let unknownStarts = state.takePartitionsWithUnknownStart()
-                if !unknownStarts.isEmpty {
-                    // Where the group resumes: a partition already read to its end must not hold
-                    // sequence rules back until the hold runs out.
-                    do {
-                        let committed = try consumer.committedOffsets(for: unknownStarts, timeout: .seconds(5))
-                        state.setStarts(of: unknownStarts, committed: committed, resetToEnd: resetsToEnd)
-                    } catch {
-                        logger.info("could not read the committed offsets of newly assigned partitions: \(error)")
-                    }
-                }
+                readStartsOfNewPartitions()
                 let events = try consumer.poll(maxMessages: options.maxBatchSize,
                                                timeout: full ? .milliseconds(50) : options.maxBatchWait)
                 var messages: [KafkaMessage] = []
@@ -213,18 +203,9 @@ public final class KafkaSource: RecordSource {
                     case .partitionEnd(let partition, _): ends.append(partition)
                     }
                 }
-                var offsetRanges: [KafkaTopicPartition: Range<Int64>] = [:]
-                for partition in consumer.assignment {
-                    if let range = consumer.cachedOffsetRange(of: partition) { offsetRanges[partition] = range }
-                }
-                let stalled = state.accept(messages, ends: ends, offsetRanges: offsetRanges)
-                if !stalled.isEmpty {
-                    let names = stalled.map(\.description).joined(separator: ", ")
-                    let message = "\(names) delivered nothing for \(options.laggingPartitionHold) with records still unread: "
-                        + "sequence rules stop waiting for it; its records count as late if they arrive more than the "
-                        + "allowed lateness behind the other partitions"
-                    logger.warning("\(message)")
-                }
+                // Partition ends matter only to a batch's lanes: none are looked up for an empty poll.
+                let stalled = state.accept(messages, ends: ends, offsetRanges: messages.isEmpty ? [:] : cachedOffsetRanges())
+                if !stalled.isEmpty { warnStalled(stalled) }
                 if options.stopAtEnd, state.isCaughtUp { break }
             }
             state.finish(nil)
@@ -233,5 +214,35 @@ public final class KafkaSource: RecordSource {
         } catch {
             state.finish(error)
         }
+    }
+
+    /// Asks the group where newly assigned partitions resume, so that one already read to its end
+    /// does not hold sequence rules back until the hold runs out.
+    private func readStartsOfNewPartitions() {
+        let partitions = state.takePartitionsWithUnknownStart()
+        guard !partitions.isEmpty else { return }
+        do {
+            let committed = try consumer.committedOffsets(for: partitions, timeout: .seconds(5))
+            state.setStarts(of: partitions, committed: committed, resetToEnd: resetsToEnd)
+        } catch {
+            logger.info("could not read the committed offsets of newly assigned partitions: \(error)")
+        }
+    }
+
+    /// The assigned partitions' offsets as of the consumer's last fetch from each.
+    private func cachedOffsetRanges() -> [KafkaTopicPartition: Range<Int64>] {
+        var ranges: [KafkaTopicPartition: Range<Int64>] = [:]
+        for partition in consumer.assignment {
+            if let range = consumer.cachedOffsetRange(of: partition) { ranges[partition] = range }
+        }
+        return ranges
+    }
+
+    private func warnStalled(_ partitions: [KafkaTopicPartition]) {
+        let names = partitions.map(\.description).joined(separator: ", ")
+        let message = "\(names) delivered nothing for \(options.laggingPartitionHold) with records still unread: "
+            + "sequence rules stop waiting for it; its records count as late if they arrive more than the "
+            + "allowed lateness behind the other partitions"
+        logger.warning("\(message)")
     }
 }
