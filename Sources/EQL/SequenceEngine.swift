@@ -135,16 +135,13 @@ struct SequenceEngine {
         // trimBefore: the latest partial strictly before this event, removed with all older ones.
         guard let position = keys.values[slot].groups[previous].lastIndex(where: { $0.last < ordinal }) else { return }
         var partial = keys.values[slot].groups[previous][position]
-        for removed in keys.values[slot].groups[previous].prefix(through: position) { liveSerials.remove(removed.serial) }
-        keys.values[slot].live -= position + 1
-        keys.values[slot].groups[previous].removeFirst(position + 1)
+        dropPartials(0 ... position, stage: previous, of: slot)
         let tooLong = plan.maxspan > 0 && ordinal.timestamp &- partial.start.timestamp > plan.maxspan
         let untilBetween = keys.values[slot].latestUntil.map { $0 >= partial.last && $0 < ordinal } ?? false
-        if tooLong || untilBetween || stage == lastPositive {
-            // A key without partials is dropped: its `until` can no longer separate anything.
-            if keys.values[slot].live == 0 { keys.remove(at: slot) }
-            if tooLong || untilBetween { return }
-        }
+        let rejected = tooLong || untilBetween
+        // A key without partials is dropped: its `until` can no longer separate anything.
+        if rejected || stage == lastPositive, keys.values[slot].live == 0 { keys.remove(at: slot) }
+        if rejected { return }
         partial.events.append(event)
         partial.ordinals.append(ordinal)
         if stage == lastPositive {
@@ -179,13 +176,17 @@ struct SequenceEngine {
         guard let slot = keys.index(forKey: key) else { return }
         for stage in keys.values[slot].groups.indices {
             guard let index = keys.values[slot].groups[stage].firstIndex(where: { $0.serial == serial }) else { continue }
-            let first = withOlder ? 0 : index
-            for removed in keys.values[slot].groups[stage][first ... index] { liveSerials.remove(removed.serial) }
-            keys.values[slot].groups[stage].removeSubrange(first ... index)
-            keys.values[slot].live -= index + 1 - first
+            dropPartials((withOlder ? 0 : index) ... index, stage: stage, of: slot)
             break
         }
         if keys.values[slot].live == 0 { keys.remove(at: slot) }
+    }
+
+    /// Forgets the partials at `positions` of the key at `slot`'s group for `stage`.
+    private mutating func dropPartials(_ positions: ClosedRange<Int>, stage: Int, of slot: Dictionary<SequenceKey, KeyState>.Index) {
+        for removed in keys.values[slot].groups[stage][positions] { liveSerials.remove(removed.serial) }
+        keys.values[slot].groups[stage].removeSubrange(positions)
+        keys.values[slot].live -= positions.count
     }
 
     private mutating func compactCreationOrder() {
