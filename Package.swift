@@ -18,8 +18,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
+        // Zstandard's C API (apt: libzstd-dev), for compact retained events.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Events: compact field storage, the JSON byte scanner, field catalog, normalizers.
-        .target(name: "ECS"),
+        .target(name: "ECS", dependencies: ["CZstd"]),
         // The EQL language: lexer, parser, verifier, compiled evaluators, sequence matcher.
         .target(name: "EQL", dependencies: [
             "ECS",

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything Tripline needs on a fresh Debian machine with Swift: librdkafka (Kafka client),
-# pkg-config, and the Python test tooling (the Tansu Kafka-protocol broker, Elastic's reference `eql`).
+# zstd (compact retained events), pkg-config, and the Python test tooling (the Tansu Kafka-protocol
+# broker, Elastic's reference `eql`).
 # Idempotent: a second run only checks.
 set -euo pipefail
 
 need_apt=()
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists rdkafka 2>/dev/null || need_apt+=(librdkafka-dev)
+pkg-config --exists libzstd 2>/dev/null || need_apt+=(libzstd-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need_apt[*]} (apt)" >&2
     export DEBIAN_FRONTEND=noninteractive

@@ -101,11 +101,12 @@ public final class CompiledQuery: Sendable {
     }
 
     /// A fresh matcher for a sequence or sample query (for an event query, a matcher that never
-    /// matches). Each shard owns its own.
-    public func makeMatcher() -> SequenceMatcher {
+    /// matches). Each shard owns its own. With a `codec` (owned by the same thread), partial
+    /// sequences keep their events compressed.
+    public func makeMatcher(codec: RetainedEventCodec? = nil) -> SequenceMatcher {
         switch plan {
         case .event: SequenceMatcher(engine: .none)
-        case .sequence(let sequence): SequenceMatcher(engine: .sequence(SequenceEngine(plan: sequence)))
+        case .sequence(let sequence): SequenceMatcher(engine: .sequence(SequenceEngine(plan: sequence, codec: codec)))
         case .sample(let sample): SequenceMatcher(engine: .sample(SampleEngine(plan: sample)))
         }
     }

@@ -1,29 +1,130 @@
 import ECS
 
-/// The join key of a sequence: the values of the `by` fields of one event.
+/// The join key of a sequence: the values of the `by` fields of one event, encoded in one byte
+/// string (one allocation per key, compared and hashed as bytes, as Elasticsearch compares keyword
+/// terms).
+///
+/// Each component is a tag, `0` for one value or `1` followed by a 32-bit count for a multi-valued
+/// field (kept whole, so keys compare as Elasticsearch compares the extracted lists), then its values:
+/// a kind byte and the value (1 byte for a boolean, 8 for a number, a 32-bit length and the UTF-8
+/// bytes for a string, nothing for null).
 struct SequenceKey: Hashable, Sendable {
-    /// One value per key field; a multi-valued field is kept whole, so keys compare as Elasticsearch
-    /// compares the extracted lists.
-    enum Component: Hashable, Sendable {
-        case single(FieldValue)
-        case list([FieldValue])
+    let encoded: [UInt8]
 
-        var first: FieldValue {
-            switch self {
-            case .single(let value): value
-            case .list(let values): values.first ?? .null
+    private enum Kind: UInt8 {
+        case null, bool, integer, double, string
+    }
+
+    /// The key as public join values: the first value of each component.
+    var joinValues: [FieldValue] {
+        encoded.withUnsafeBufferPointer { bytes in
+            var values: [FieldValue] = []
+            var position = 0
+            while position < bytes.count {
+                var count = 1
+                if bytes[position] == 1 {
+                    count = Int(Self.readUInt32(bytes, at: position &+ 1))
+                    position &+= 5
+                } else {
+                    position &+= 1
+                }
+                if count == 0 { values.append(.null) }
+                for index in 0 ..< count {
+                    let value = Self.readValue(bytes, at: &position)
+                    if index == 0 { values.append(value) }
+                }
             }
+            return values
         }
     }
 
-    let components: [Component]
-
-    init(components: [Component]) {
-        self.components = components
+    private static func readUInt32(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int) -> UInt32 {
+        UInt32(littleEndian: UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt32.self))
     }
 
-    /// The key as public join values.
-    var joinValues: [FieldValue] { components.map(\.first) }
+    private static func readValue(_ bytes: UnsafeBufferPointer<UInt8>, at position: inout Int) -> FieldValue {
+        let kind = Kind(rawValue: bytes[position]) ?? .null
+        position &+= 1
+        switch kind {
+        case .null:
+            return .null
+        case .bool:
+            defer { position &+= 1 }
+            return .bool(bytes[position] != 0)
+        case .integer, .double:
+            let bits = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self))
+            position &+= 8
+            return kind == .integer ? .integer(Int64(bitPattern: bits)) : .double(Double(bitPattern: bits))
+        case .string:
+            let length = Int(readUInt32(bytes, at: position))
+            position &+= 4
+            defer { position &+= length }
+            return .string(String(decoding: bytes[position ..< position &+ length], as: UTF8.self))
+        }
+    }
+
+    /// Builds a key component by component.
+    struct Builder {
+        private var encoded: [UInt8] = []
+
+        init() {
+            encoded.reserveCapacity(128)
+        }
+
+        /// Starts a component of `count` values (`count` 1: a single value).
+        mutating func beginComponent(values count: Int) {
+            if count == 1 {
+                encoded.append(0)
+            } else {
+                encoded.append(1)
+                appendUInt32(UInt32(truncatingIfNeeded: count))
+            }
+        }
+
+        /// Appends the value of `slot` of `event`.
+        mutating func append(_ slot: FieldSlot, of event: Event) {
+            switch slot.kind {
+            case .null: encoded.append(Kind.null.rawValue)
+            case .bool: encoded.append(Kind.bool.rawValue); encoded.append(slot.boolValue ? 1 : 0)
+            case .integer: appendNumber(.integer, UInt64(bitPattern: slot.integerValue))
+            case .double: appendNumber(.double, slot.doubleValue.bitPattern)
+            case .string: event.withBytes(of: slot.stringBytes) { appendString($0) }
+            }
+        }
+
+        /// Appends a computed value.
+        mutating func append(_ value: FieldValue) {
+            switch value {
+            case .null: encoded.append(Kind.null.rawValue)
+            case .bool(let flag): encoded.append(Kind.bool.rawValue); encoded.append(flag ? 1 : 0)
+            case .integer(let number): appendNumber(.integer, UInt64(bitPattern: number))
+            case .double(let number): appendNumber(.double, number.bitPattern)
+            case .string(let text): var text = text; text.withUTF8 { appendString($0) }
+            }
+        }
+
+        private mutating func appendNumber(_ kind: Kind, _ bits: UInt64) {
+            encoded.append(kind.rawValue)
+            withUnsafeBytes(of: bits.littleEndian) { encoded.append(contentsOf: $0) }
+        }
+
+        private mutating func appendString(_ bytes: UnsafeBufferPointer<UInt8>) {
+            encoded.append(Kind.string.rawValue)
+            appendUInt32(UInt32(truncatingIfNeeded: bytes.count))
+            encoded.append(contentsOf: bytes)
+        }
+
+        private mutating func appendUInt32(_ value: UInt32) {
+            withUnsafeBytes(of: value.littleEndian) { encoded.append(contentsOf: $0) }
+        }
+
+        /// The key, in an exactly sized buffer (it may live as long as its partial sequences).
+        func build() -> SequenceKey {
+            SequenceKey(encoded: [UInt8](unsafeUninitializedCapacity: encoded.count) { buffer, count in
+                count = encoded.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
+            })
+        }
+    }
 }
 
 /// How a stage reads its join key from an event: `by` fields, or computed `by` expressions
@@ -45,16 +146,17 @@ struct JoinKeyReader: Sendable {
 
     /// Reads the key of `event`.
     func key(of event: Event) -> SequenceKey {
-        var components: [SequenceKey.Component] = []
-        components.reserveCapacity(parts.count)
+        var builder = SequenceKey.Builder()
         for part in parts {
             switch part {
             case .field(let field):
                 let range = event.slotRange(of: field)
-                switch range.count {
-                case 0: components.append(.single(.null))
-                case 1: components.append(.single(event.value(of: event.slots[range.lowerBound])))
-                default: components.append(.list(range.map { event.value(of: event.slots[$0]) }))
+                if range.isEmpty {
+                    builder.beginComponent(values: 1)
+                    builder.append(.null)
+                } else {
+                    builder.beginComponent(values: range.count)
+                    for index in range { builder.append(event.slots[index], of: event) }
                 }
             case .expression(let node, let fields):
                 let value = withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, fields.count)) { buffer in
@@ -64,9 +166,10 @@ struct JoinKeyReader: Sendable {
                     }
                     return node.evaluate(Scope(event: event, choices: buffer.baseAddress!))
                 }
-                components.append(.single(value.fieldValue(in: event)))
+                builder.beginComponent(values: 1)
+                builder.append(value.fieldValue(in: event))
             }
         }
-        return SequenceKey(components: components)
+        return builder.build()
     }
 }

@@ -90,15 +90,15 @@ struct MissingEventChecker {
     }
 
     /// Checks a sequence whose positive stages are complete.
-    mutating func check(_ partial: PartialSequence, key: SequenceKey, output: inout ResultCollector, into matches: inout [SequenceMatch]) {
+    mutating func check(_ match: SequenceMatch, key: SequenceKey, output: inout ResultCollector, into matches: inout [SequenceMatch]) {
         var lastLeading: Int64?
-        let start = partial.start.timestamp
-        let end = partial.last.timestamp
+        let start = match.ordinals[0].timestamp
+        let end = match.ordinals[match.ordinals.count - 1].timestamp
         for (stage, role) in roles {
             switch role {
             case .middle(let previous):
-                let after = partial.ordinals[previous].timestamp
-                let before = partial.ordinals[previous + 1].timestamp
+                let after = match.ordinals[previous].timestamp
+                let before = match.ordinals[previous + 1].timestamp
                 if let times = history[stage]?[key], times.contains(where: { $0 > after && $0 < before }) { return }
             case .leading:
                 if let times = history[stage]?[key], let latest = times.last(where: { $0 < start }) {
@@ -108,7 +108,6 @@ struct MissingEventChecker {
                 continue
             }
         }
-        let match = SequenceMatch(events: partial.events, ordinals: partial.ordinals, joinValues: key.joinValues)
         if !hasTrailing {
             if let lastLeading, !farther(lastLeading, end) { return }
             output.add(match, into: &matches)

@@ -76,11 +76,12 @@ struct SampleEngine {
     /// Composite-aggregation order of keys: component by component, nulls first, then booleans,
     /// numbers and strings in their natural order.
     static func ascending(_ a: SequenceKey, _ b: SequenceKey) -> Bool {
-        for (x, y) in zip(a.components, b.components) {
-            let order = compare(x.first, y.first)
+        let x = a.joinValues, y = b.joinValues
+        for (first, second) in zip(x, y) {
+            let order = compare(first, second)
             if order != 0 { return order < 0 }
         }
-        return a.components.count < b.components.count
+        return x.count < y.count
     }
 
     private static func rank(_ value: FieldValue) -> Int {

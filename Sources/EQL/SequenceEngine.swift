@@ -1,26 +1,49 @@
 import DequeModule
 import ECS
 
-/// A partial (or complete) sequence: the events matched so far, one per positive stage.
-struct PartialSequence {
-    var events: [Event]
-    var ordinals: [Ordinal]
-    /// Creation number, for evicting the oldest.
-    let serial: UInt64
-
-    var start: Ordinal { ordinals[0] }
-    var last: Ordinal { ordinals[ordinals.count - 1] }
+/// One event of a partial sequence, and its ordinal.
+struct SequenceStep {
+    let event: RetainedEvent
+    let ordinal: Ordinal
 }
 
-/// The state of one join key: partial sequences per stage, and the latest `until` event.
-struct KeyState {
-    /// Partials waiting for their next stage, indexed by the stage they reached, oldest first.
-    var groups: [Deque<PartialSequence>]
-    var latestUntil: Ordinal?
-    var live = 0
+/// A partial (or complete) sequence: the events matched so far, one per positive stage.
+struct PartialSequence {
+    var steps: [SequenceStep]
+    /// Creation number, for evicting the oldest.
+    let serial: UInt64
+    /// The stage its last event matched.
+    var stage: Int32
 
-    init(stageCount: Int) {
-        groups = Array(repeating: Deque(), count: stageCount)
+    var start: Ordinal { steps[0].ordinal }
+    var last: Ordinal { steps[steps.count - 1].ordinal }
+}
+
+/// The state of one join key: its partial sequences and the latest `until` event.
+struct KeyState {
+    /// Live partials of every stage; those of one stage are in the order they reached it (oldest
+    /// first). One array per key, however many stages: most keys hold one partial.
+    var partials: [PartialSequence] = []
+    var latestUntil: Ordinal?
+
+    /// The position of the latest partial at `stage` whose last event is before `ordinal`.
+    func latest(at stage: Int32, before ordinal: Ordinal) -> Int? {
+        partials.lastIndex { $0.stage == stage && $0.last < ordinal }
+    }
+
+    /// Removes the partial at `position` (and, `withOlder`, every older partial of its stage), and
+    /// returns how many were removed.
+    mutating func remove(at position: Int, withOlder: Bool) -> Int {
+        guard withOlder else { partials.remove(at: position); return 1 }
+        let stage = partials[position].stage
+        var kept = 0
+        for index in partials.indices where index > position || partials[index].stage != stage {
+            partials.swapAt(kept, index)
+            kept &+= 1
+        }
+        let removed = partials.count &- kept
+        partials.removeLast(removed)
+        return removed
     }
 }
 
@@ -33,17 +56,20 @@ struct SequenceEngine {
     /// For each stage, the first stage reading the same key fields (keys are read once per event per group).
     private let keyGroup: [Int]
     private var keys: [SequenceKey: KeyState] = [:]
-    /// Creation order of live partials, for eviction and expiry (entries of partials already gone are
+    /// Creation order of partials, for eviction and expiry (entries of partials already gone are
     /// skipped). Events arrive in event-time order, so this is also the order of the partials' starts.
     private var creationOrder: Deque<(key: SequenceKey, serial: UInt64, start: Int64)> = []
-    private var liveSerials: Set<UInt64> = []
+    private(set) var liveCount = 0
     private var nextSerial: UInt64 = 0
     private var missing: MissingEventChecker?
     private var output: ResultCollector
+    /// Compresses the events partials hold (`nil`: they are kept whole).
+    private let codec: RetainedEventCodec?
     private(set) var evictionCount = 0
 
-    init(plan: SequencePlan) {
+    init(plan: SequencePlan, codec: RetainedEventCodec? = nil) {
         self.plan = plan
+        self.codec = codec
         let positive = plan.stages.indices.filter { !plan.stages[$0].isMissing }
         firstPositive = positive.first!
         lastPositive = positive.last!
@@ -65,8 +91,6 @@ struct SequenceEngine {
         missing = plan.stages.contains(where: \.isMissing) ? MissingEventChecker(plan: plan) : nil
         output = ResultCollector(limit: plan.limit)
     }
-
-    var liveCount: Int { liveSerials.count }
 
     mutating func process(_ event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
         guard !output.isDone else { return }
@@ -95,12 +119,13 @@ struct SequenceEngine {
                 cachedKey = (keyGroup[stageIndex], key)
             }
             if stageIndex == firstPositive {
-                let partial = PartialSequence(events: [event], ordinals: [ordinal], serial: nextSerial)
+                let serial = nextSerial
                 nextSerial &+= 1
                 if stageIndex == lastPositive {
-                    complete(partial, key: key, into: &matches)
+                    complete([SequenceStep(event: RetainedEvent(event), ordinal: ordinal)], key: key, into: &matches)
                 } else {
-                    track(partial, key: key, stage: stageIndex)
+                    let step = SequenceStep(event: retain(event), ordinal: ordinal)
+                    track(PartialSequence(steps: [step], serial: serial, stage: Int32(stageIndex)), key: key)
                 }
             } else {
                 match(stageIndex, key: key, event: event, ordinal: ordinal, into: &matches)
@@ -119,78 +144,78 @@ struct SequenceEngine {
         }
     }
 
-    private mutating func track(_ partial: PartialSequence, key: SequenceKey, stage: Int) {
-        keys[key, default: KeyState(stageCount: plan.stages.count)].groups[stage].append(partial)
-        keys[key]!.live += 1
-        liveSerials.insert(partial.serial)
+    private mutating func track(_ partial: PartialSequence, key: SequenceKey) {
+        keys[key, default: KeyState()].partials.append(partial)
+        liveCount += 1
         creationOrder.append((key, partial.serial, partial.start.timestamp))
-        while liveSerials.count > plan.maxLivePartials { evictOldest() }
-        if creationOrder.count > 2 * max(liveSerials.count, 64) { compactCreationOrder() }
+        while liveCount > plan.maxLivePartials { evictOldest() }
+        if creationOrder.count > 2 * max(liveCount, 64) { compactCreationOrder() }
     }
 
     private mutating func match(_ stage: Int, key: SequenceKey, event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
-        let previous = previousPositive[stage]
         // One hash per stage; the state is mutated in place (empty states are dropped by `advance`).
         guard let slot = keys.index(forKey: key) else { return }
         // trimBefore: the latest partial strictly before this event, removed with all older ones.
-        guard let position = keys.values[slot].groups[previous].lastIndex(where: { $0.last < ordinal }) else { return }
-        var partial = keys.values[slot].groups[previous][position]
-        dropPartials(0 ... position, stage: previous, of: slot)
+        guard let position = keys.values[slot].latest(at: Int32(previousPositive[stage]), before: ordinal) else { return }
+        var partial = keys.values[slot].partials[position]
+        liveCount -= keys.values[slot].remove(at: position, withOlder: true)
         let tooLong = plan.maxspan > 0 && ordinal.timestamp &- partial.start.timestamp > plan.maxspan
         let untilBetween = keys.values[slot].latestUntil.map { $0 >= partial.last && $0 < ordinal } ?? false
         let rejected = tooLong || untilBetween
         // A key without partials is dropped: its `until` can no longer separate anything.
-        if rejected || stage == lastPositive, keys.values[slot].live == 0 { keys.remove(at: slot) }
+        if rejected || stage == lastPositive, keys.values[slot].partials.isEmpty { keys.remove(at: slot) }
         if rejected { return }
-        partial.events.append(event)
-        partial.ordinals.append(ordinal)
         if stage == lastPositive {
-            complete(partial, key: key, into: &matches)
+            partial.steps.append(SequenceStep(event: RetainedEvent(event), ordinal: ordinal))
+            complete(partial.steps, key: key, into: &matches)
         } else {
-            keys.values[slot].groups[stage].append(partial)
-            keys.values[slot].live += 1
-            liveSerials.insert(partial.serial)
+            partial.steps.append(SequenceStep(event: retain(event), ordinal: ordinal))
+            partial.stage = Int32(stage)
+            keys.values[slot].partials.append(partial)
+            liveCount += 1
         }
     }
 
-    private mutating func complete(_ partial: PartialSequence, key: SequenceKey, into matches: inout [SequenceMatch]) {
+    private func retain(_ event: Event) -> RetainedEvent {
+        codec?.retain(event) ?? RetainedEvent(event)
+    }
+
+    private mutating func complete(_ steps: [SequenceStep], key: SequenceKey, into matches: inout [SequenceMatch]) {
+        let match = SequenceMatch(events: steps.map { $0.event.restored(by: codec) }, ordinals: steps.map(\.ordinal),
+                                  joinValues: key.joinValues)
         if missing != nil {
-            missing!.check(partial, key: key, output: &output, into: &matches)
+            missing!.check(match, key: key, output: &output, into: &matches)
         } else {
-            output.add(SequenceMatch(events: partial.events, ordinals: partial.ordinals, joinValues: key.joinValues), into: &matches)
+            output.add(match, into: &matches)
         }
     }
 
     private mutating func evictOldest() {
         while let (key, serial, _) = creationOrder.popFirst() {
-            guard liveSerials.contains(serial) else { continue }
-            remove(serial, key: key, withOlder: false)
-            evictionCount += 1
-            return
+            if remove(serial, key: key, withOlder: false) {
+                evictionCount += 1
+                return
+            }
         }
     }
 
-    /// Removes the live partial `serial` of `key` (and, `withOlder`, every older partial of its
-    /// stage group), dropping the key once it has none left.
-    private mutating func remove(_ serial: UInt64, key: SequenceKey, withOlder: Bool) {
-        guard let slot = keys.index(forKey: key) else { return }
-        for stage in keys.values[slot].groups.indices {
-            guard let index = keys.values[slot].groups[stage].firstIndex(where: { $0.serial == serial }) else { continue }
-            dropPartials((withOlder ? 0 : index) ... index, stage: stage, of: slot)
-            break
-        }
-        if keys.values[slot].live == 0 { keys.remove(at: slot) }
+    /// Removes the partial `serial` of `key` if it is still live (and, `withOlder`, every older
+    /// partial of its stage), dropping the key once it has none left. Returns whether it was live.
+    @discardableResult
+    private mutating func remove(_ serial: UInt64, key: SequenceKey, withOlder: Bool) -> Bool {
+        guard let slot = keys.index(forKey: key),
+              let position = keys.values[slot].partials.firstIndex(where: { $0.serial == serial }) else { return false }
+        liveCount -= keys.values[slot].remove(at: position, withOlder: withOlder)
+        if keys.values[slot].partials.isEmpty { keys.remove(at: slot) }
+        return true
     }
 
-    /// Forgets the partials at `positions` of the key at `slot`'s group for `stage`.
-    private mutating func dropPartials(_ positions: ClosedRange<Int>, stage: Int, of slot: Dictionary<SequenceKey, KeyState>.Index) {
-        for removed in keys.values[slot].groups[stage][positions] { liveSerials.remove(removed.serial) }
-        keys.values[slot].groups[stage].removeSubrange(positions)
-        keys.values[slot].live -= positions.count
+    private func isLive(_ serial: UInt64, key: SequenceKey) -> Bool {
+        keys[key]?.partials.contains { $0.serial == serial } ?? false
     }
 
     private mutating func compactCreationOrder() {
-        creationOrder = Deque(creationOrder.filter { liveSerials.contains($0.serial) })
+        creationOrder = Deque(creationOrder.filter { isLive($0.serial, key: $0.key) })
     }
 
     /// Event time has reached `watermark`: partials that started more than `maxspan` before it can no
@@ -202,7 +227,7 @@ struct SequenceEngine {
             let limit = watermark &- plan.maxspan
             while let entry = creationOrder.first, entry.start < limit {
                 creationOrder.removeFirst()
-                if liveSerials.contains(entry.serial) { remove(entry.serial, key: entry.key, withOlder: true) }
+                remove(entry.serial, key: entry.key, withOlder: true)
             }
         }
         missing?.advance(to: watermark, output: &output, into: &matches)

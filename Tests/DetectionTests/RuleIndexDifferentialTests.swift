@@ -56,9 +56,9 @@ import Workload
         document[head] = child
     }
 
-    static func alerts(_ lines: [String], rules: RuleSet, indexed: Bool) throws -> [Alert] {
+    static func alerts(_ lines: [String], rules: RuleSet, indexed: Bool, compressed: Bool = true) throws -> [Alert] {
         var reader = EventReader(catalog: rules.catalog, timestampPaths: rules.timestampPaths)
-        var evaluator = RuleEvaluator(ruleSet: rules, usesRuleIndex: indexed)
+        var evaluator = RuleEvaluator(ruleSet: rules, usesRuleIndex: indexed, compressesHeldEvents: compressed)
         let events = try lines.enumerated().map { index, line in try reader.read(bytes: Array(line.utf8), origin: .memory(index: index)) }
         var alerts: [Alert] = []
         for start in stride(from: 0, to: events.count, by: 512) {
@@ -89,6 +89,22 @@ import Workload
             let firing = Set(reference.map(\.rule.ruleID)).count
             print("rule index differential, \(name): \(lines.count) events, \(reference.count) alerts from \(firing) rules, identical: \(indexed.map(\.uuid) == reference.map(\.uuid))")
             #expect(!reference.isEmpty, "\(name) raises alerts")
+        }
+    }
+
+    /// Sequence rules hold their events compressed (``RetainedEventCodec``); the alert documents,
+    /// which reproduce those events, are byte for byte those of events held whole.
+    @Test func compressedHeldEventsGiveTheSameAlertDocuments() throws {
+        let rules = RuleSet.compile(try Self.linuxRules())
+        let workload = Self.workloadEvents(count: 4_000)
+        let whole = try Self.alerts(workload, rules: rules, indexed: true, compressed: false)
+        let compressed = try Self.alerts(workload, rules: rules, indexed: true, compressed: true)
+        let sequenceAlerts = whole.filter { if case .buildingBlock = $0.kind { true } else { false } }
+        print("held events compressed or whole: \(whole.count) alerts, \(sequenceAlerts.count) of them building blocks of sequences")
+        #expect(sequenceAlerts.count > 20, "the workload completes sequences")
+        #expect(compressed.count == whole.count)
+        for (held, reference) in zip(compressed, whole) {
+            #expect(held.document(createdAt: 0) == reference.document(createdAt: 0), "\(reference.rule.name) \(reference.kind)")
         }
     }
 }

@@ -73,6 +73,29 @@ import Testing
         #expect(try run(perStage, [Self.event(1, "a", at: 1, k: "v"), Self.event(2, "b", at: 2, k: nil, extra: #","j":"v""#)]).matches == [[1, 2]])
     }
 
+    @Test func joinKeysCompareTypedValuesAndWholeLists() throws {
+        let query = "sequence by j [a where true] [b where true]"
+        func pair(_ first: String, _ second: String) throws -> [[Int]] {
+            try run(query, [Self.event(1, "a", at: 1, extra: #","j":\#(first)"#), Self.event(2, "b", at: 2, extra: #","j":\#(second)"#)]).matches
+        }
+        #expect(try pair(#"["p","q"]"#, #"["p","q"]"#) == [[1, 2]])
+        #expect(try pair(#"["p","q"]"#, #""p""#) == [], "a list is kept whole, not its first value")
+        #expect(try pair(#"["p","q"]"#, #"["q","p"]"#) == [], "lists compare in order")
+        #expect(try pair("7", "7") == [[1, 2]])
+        #expect(try pair("7", #""7""#) == [], "a number does not join the string of its digits")
+        #expect(try pair("true", "true") == [[1, 2]])
+        #expect(try pair("2.5", "2.5") == [[1, 2]])
+        #expect(try pair("null", "null") == [], "a null key joins nothing (unless optional, `?j`)")
+        var harness = Harness()
+        let compiled = try harness.compile("sequence by j, k [a where true] [b where true]")
+        let events = try harness.events([Self.event(1, "a", at: 1, k: "é", extra: #","j":[4,"x"]"#),
+                                         Self.event(2, "b", at: 2, k: "é", extra: #","j":[4,"x"]"#)])
+        var matcher = compiled.makeMatcher()
+        var found: [SequenceMatch] = []
+        for (index, event) in events.enumerated() { matcher.process(event, ordinal: Ordinal(timestamp: event.timestamp, arrival: UInt64(index)), into: &found) }
+        #expect(found.map(\.joinValues) == [[.integer(4), .string("é")]], "join values are each key's first value")
+    }
+
     @Test func runsRepeatAStage() throws {
         let events = (1 ... 4).map { Self.event($0, "a", at: $0) }
         #expect(try run("sequence [a where true] with runs=3", events).matches == [[1, 2, 3], [2, 3, 4]])

@@ -90,9 +90,9 @@ struct BenchResults {
         if let memory = sequenceMemory {
             lines.append("")
             lines.append(String(format: "sequence state: %@ live keys of \"%@\" never completing: +%@ resident → %.0f bytes per live key "
-                                + "(of which the retained event: %.0f bytes)",
+                                + "(an event is read as %.0f bytes, document and values, and held compressed in %.0f)",
                                 memory.liveSequences.grouped, memory.rule, megabytes(memory.residentAfter - memory.residentBefore),
-                                memory.bytesPerKey, memory.averageEventBytes))
+                                memory.bytesPerKey, memory.averageEventBytes, memory.averageHeldEventBytes))
         }
         lines.append("")
         if let python {

@@ -16,8 +16,10 @@ struct SequenceMemoryMeasurement: Codable {
     /// Resident memory before and after feeding the events (bytes).
     var residentBefore: Int
     var residentAfter: Int
-    /// Mean bytes of one retained event: its stored bytes plus 16 per value slot.
+    /// Mean bytes of one event as read: its stored bytes plus 16 per value slot.
     var averageEventBytes: Double
+    /// Mean bytes of one event as a partial sequence holds it (``RetainedEventCodec``).
+    var averageHeldEventBytes: Double
     var peakResidentBytes: Int
 
     /// Resident growth per live partial sequence.
@@ -53,8 +55,10 @@ struct MeasureSequenceMemoryCommand: ParsableCommand {
         var alerts: [Alert] = []
         let batchSize = 4096
 
-        func feed(_ count: Int) throws -> (events: Int, bytes: Int) {
-            var fed = 0, bytes = 0
+        // A codec of its own, measuring the held form of the same events (what it makes is dropped at once).
+        let codec = RetainedEventCodec(reader: reader)
+        func feed(_ count: Int) throws -> (events: Int, bytes: Int, heldBytes: Int) {
+            var fed = 0, bytes = 0, heldBytes = 0
             while fed < count {
                 let records = workload.nextRecords(min(batchSize, count - fed))
                 var events: [Event] = []
@@ -63,12 +67,13 @@ struct MeasureSequenceMemoryCommand: ParsableCommand {
                     // Exactly sized bytes, as a source hands them over.
                     let event = try reader.read(bytes: Array(record.bytes[...]), origin: record.origin)
                     bytes += event.storage.count + 16 * event.slots.count
+                    heldBytes += codec.retain(event).heapBytes
                     events.append(event)
                 }
                 evaluator.process(events, into: &alerts)
                 fed += records.count
             }
-            return (fed, bytes)
+            return (fed, bytes, heldBytes)
         }
 
         _ = try feed(min(openKeys, 10_000)) // warm up allocator pools and lookup tables
@@ -80,6 +85,7 @@ struct MeasureSequenceMemoryCommand: ParsableCommand {
             rule: rule.name, keys: fed.events, liveSequences: evaluator.statistics.liveSequences - liveBefore,
             residentBefore: residentBefore, residentAfter: residentAfter,
             averageEventBytes: Double(fed.bytes) / Double(max(1, fed.events)),
+            averageHeldEventBytes: Double(fed.heldBytes) / Double(max(1, fed.events)),
             peakResidentBytes: ProcessResources.peakResidentBytes)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }

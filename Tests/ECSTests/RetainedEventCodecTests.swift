@@ -1,0 +1,92 @@
+import ECS
+import Testing
+
+@Suite("RetainedEventCodec")
+struct RetainedEventCodecTests {
+    static let paths = ["@timestamp", "host.id", "process.name", "process.args", "process.pid", "process.command_line", "user.name"]
+
+    func makeReader() -> EventReader {
+        EventReader(catalog: FieldCatalog.Builder(paths: Self.paths).build())
+    }
+
+    func padded(_ number: Int, to width: Int) -> String {
+        let digits = String(number)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    /// An Elastic Defend-like process event; `index` varies the values that differ between events.
+    func document(_ index: Int, commandLine: String = "openssl enc -aes-256-cbc -pbkdf2") -> String {
+        """
+        {"@timestamp":"2026-11-25T10:00:\(padded(index % 60, to: 2)).123Z","agent":{"type":"endpoint","version":"8.15.0",\
+        "id":"4f1c0b0e-8d5e-4a41-9d55-3d2f\(padded(index, to: 8))"},"data_stream":{"dataset":"endpoint.events.process",\
+        "namespace":"default","type":"logs"},"ecs":{"version":"8.10.0"},"event":{"action":"exec","category":["process"],\
+        "dataset":"endpoint.events.process","kind":"event","module":"endpoint","type":["start"]},"host":{"id":"host-\(index % 7)",\
+        "name":"web-\(index % 7)","os":{"type":"linux","family":"debian","name":"Debian GNU/Linux","version":"12"}},\
+        "process":{"name":"openssl","pid":\(4000 + index),"args":["openssl","enc","-aes-256-cbc","-in","/srv/data/\(index).db"],\
+        "command_line":"\(commandLine)","entity_id":"Zjk4ZjA0YTItZDQ0Yy00\(index)","executable":"/usr/bin/openssl",\
+        "parent":{"name":"bash","pid":\(3000 + index),"entity_id":"YmFzaC1wYXJlbnQ\(index % 11)"}},"user":{"name":"svc\(index % 3)"}}
+        """
+    }
+
+    func read(_ json: String, with reader: inout EventReader, index: Int) throws -> Event {
+        try reader.read(bytes: Array(json.utf8), origin: .line(source: "events.ndjson", number: index + 1))
+    }
+
+    func expectSame(_ restored: Event, _ original: Event) {
+        #expect(restored.storage == original.storage)
+        #expect(restored.documentLength == original.documentLength)
+        #expect(restored.timestamp == original.timestamp)
+        #expect(restored.origin == original.origin)
+        let catalog = FieldCatalog.Builder(paths: Self.paths)
+        for path in Self.paths {
+            let field = catalog.id(of: path)!
+            #expect(restored.values(of: field) == original.values(of: field), "\(path)")
+        }
+    }
+
+    @Test("events are kept whole until the dictionary is learned, then compressed to a fraction and restored exactly")
+    func roundTrip() throws {
+        var reader = makeReader()
+        let codec = RetainedEventCodec(reader: makeReader())
+        var compressedBytes = 0, documentBytes = 0
+        for index in 0 ..< 40 {
+            var event = try read(document(index), with: &reader, index: index)
+            event.timestamp += 7 // a time the pipeline set (timestamp_override): kept, not re-read
+            let retained = codec.retain(event)
+            if index < RetainedEventCodec.dictionarySamples {
+                #expect(!codec.hasDictionary || index == RetainedEventCodec.dictionarySamples - 1)
+                #expect(retained.heapBytes >= event.documentLength, "kept whole while learning")
+            } else {
+                compressedBytes += retained.heapBytes
+                documentBytes += event.documentLength
+            }
+            #expect(retained.timestamp == event.timestamp)
+            expectSame(retained.restored(by: codec), event)
+        }
+        #expect(codec.hasDictionary)
+        // A document of the same stream costs under a quarter of its size against the dictionary.
+        #expect(compressedBytes * 4 < documentBytes, "\(compressedBytes) compressed of \(documentBytes)")
+    }
+
+    @Test("escaped strings, decoded beside the document, come back decoded")
+    func escapes() throws {
+        var reader = makeReader()
+        let codec = RetainedEventCodec(reader: makeReader())
+        for index in 0 ..< RetainedEventCodec.dictionarySamples { _ = codec.retain(try read(document(index), with: &reader, index: index)) }
+        let event = try read(document(99, commandLine: #"sh -c \"echo \u00e9t\u00e9 > /tmp/x\""#), with: &reader, index: 99)
+        #expect(event.storage.count > event.documentLength, "the decoded command line is stored after the document")
+        let retained = codec.retain(event)
+        #expect(retained.heapBytes < event.documentLength)
+        let restored = retained.restored(by: codec)
+        expectSame(restored, event)
+        let commandLine = FieldCatalog.Builder(paths: Self.paths).id(of: "process.command_line")!
+        #expect(restored.string(commandLine) == #"sh -c "echo été > /tmp/x""#)
+    }
+
+    @Test("a retained event kept whole needs no codec")
+    func whole() throws {
+        var reader = makeReader()
+        let event = try read(document(1), with: &reader, index: 1)
+        expectSame(RetainedEvent(event).restored(by: nil), event)
+    }
+}
