@@ -55,7 +55,7 @@ struct RepartitionCommand: ParsableCommand {
             if let partitions { try KafkaAdmin(settings: settings).createTopic(to, partitions: partitions) }
             let source = try KafkaSource(topics: [topic], settings: settings, options: KafkaSource.Options(stopAtEnd: stopAtEnd))
             let producer = try KafkaProducer(settings: settings)
-            let deadLetters: any DeadLetterSink = try deadLetterTopic.map { try KafkaDeadLetterSink(topic: $0, producer: producer) }
+            let deadLetters: any DeadLetterSink = deadLetterTopic.map { KafkaDeadLetterSink(topic: $0, producer: producer) }
                 ?? StandardErrorDeadLetterSink()
             let stop = StopSignal()
             let signals = SignalHandlers(stop: stop)

@@ -57,8 +57,9 @@ struct BenchWorkload: Codable {
     func prefix(_ count: Int, writingTo path: String) throws -> BenchWorkload {
         guard let input = FileHandle(forReadingAtPath: self.path) else { throw CocoaError(.fileReadNoPermission) }
         defer { try? input.close() }
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let output = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileWriteNoPermission) }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let output = FileHandle(forWritingAtPath: path) else {
+            throw CocoaError(.fileWriteNoPermission)
+        }
         defer { try? output.close() }
         var lines = 0, bytes = 0
         while lines < count, let chunk = try input.read(upToCount: 4 << 20), !chunk.isEmpty {
