@@ -1,3 +1,5 @@
+import Foundation
+
 /// Byte-level string comparison helpers shared by the matchers.
 ///
 /// Case-insensitive comparison folds ASCII letters byte by byte, which covers nearly all security
@@ -93,10 +95,21 @@ enum ByteText {
 ///
 /// Case-insensitive sets store Unicode-lowercased members and hash ASCII-folded probes; a probe
 /// with non-ASCII bytes is lowercased first (the only allocating path).
+///
+/// Probes are mostly misses (a process name tested against a rule's list), so a miss is made cheap:
+/// a bit per member length rejects most probes before any hashing, and each table slot keeps its
+/// member's hash, so a collision costs a compare only when the hashes agree. Members are stored
+/// back to back in one buffer.
 struct ByteStringSet: Sendable {
-    private var members: [[UInt8]] = []
+    /// The members' bytes, back to back; member `i` is `bytes[starts[i] ..< starts[i + 1]]`.
+    private var bytes: [UInt8] = []
+    private var starts: [Int32] = [0]
+    /// Open addressing: member index (or -1) and that member's hash.
     private var table: [Int32]
+    private var tableHashes: [UInt32]
     private let mask: Int
+    /// Bit `min(length, 63)` is set for each member length.
+    private var lengths: UInt64 = 0
     /// Whether members compare case-insensitively.
     let caseInsensitive: Bool
 
@@ -113,23 +126,30 @@ struct ByteStringSet: Sendable {
         var size = 8
         while size < normalized.count * 2 { size <<= 1 }
         table = Array(repeating: -1, count: size)
+        tableHashes = Array(repeating: 0, count: size)
         mask = size - 1
-        for bytes in normalized { insert(bytes) }
+        for member in normalized { insert(member) }
     }
 
-    private mutating func insert(_ bytes: [UInt8]) {
-        if bytes.withUnsafeBufferPointer({ find($0) }) != nil { return }
-        var slot = bytes.withUnsafeBufferPointer { ByteText.hash($0, folding: caseInsensitive) } & mask
+    private mutating func insert(_ member: [UInt8]) {
+        if member.withUnsafeBufferPointer({ find($0) }) != nil { return }
+        let hash = member.withUnsafeBufferPointer { Self.hash($0, folding: caseInsensitive) }
+        var slot = Int(hash) & mask
         while table[slot] >= 0 { slot = (slot + 1) & mask }
-        table[slot] = Int32(members.count)
-        members.append(bytes)
+        table[slot] = Int32(starts.count - 1)
+        tableHashes[slot] = hash
+        bytes.append(contentsOf: member)
+        starts.append(Int32(bytes.count))
+        lengths |= 1 << UInt64(min(member.count, 63))
     }
 
     /// The distinct members in insertion order (Unicode-lowercased when case-insensitive).
-    var normalizedMembers: [[UInt8]] { members }
+    var normalizedMembers: [[UInt8]] {
+        (0 ..< starts.count - 1).map { Array(bytes[Int(starts[$0]) ..< Int(starts[$0 + 1])]) }
+    }
 
     /// Whether the set is empty.
-    var isEmpty: Bool { members.isEmpty }
+    var isEmpty: Bool { starts.count == 1 }
 
     /// Whether `bytes` is a member.
     func contains(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -144,19 +164,33 @@ struct ByteStringSet: Sendable {
         return find(bytes)
     }
 
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        var slot = ByteText.hash(bytes, folding: caseInsensitive) & mask
-        while true {
-            let entry = table[slot]
-            if entry < 0 { return nil }
-            let found = members[Int(entry)].withUnsafeBufferPointer { member in
-                guard member.count == bytes.count else { return false }
-                if !caseInsensitive { return member.elementsEqual(bytes) }
-                for i in 0 ..< member.count where member[i] != ByteText.fold(bytes[i]) { return false }
-                return true
+    /// FNV-1a of the (optionally ASCII-folded) bytes, as 32 bits.
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>, folding: Bool) -> UInt32 {
+        UInt32(truncatingIfNeeded: ByteText.hash(bytes, folding: folding))
+    }
+
+    private func find(_ probe: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard lengths & (1 << UInt64(min(probe.count, 63))) != 0 else { return nil }
+        let hash = Self.hash(probe, folding: caseInsensitive)
+        return bytes.withUnsafeBufferPointer { members in
+            var slot = Int(hash) & mask
+            while true {
+                let entry = Int(table[slot])
+                if entry < 0 { return nil }
+                if tableHashes[slot] == hash {
+                    let start = Int(starts[entry]), end = Int(starts[entry + 1])
+                    if end - start == probe.count, equal(UnsafeBufferPointer(rebasing: members[start ..< end]), probe) { return entry }
+                }
+                slot = (slot + 1) & mask
             }
-            if found { return Int(entry) }
-            slot = (slot + 1) & mask
         }
+    }
+
+    @inline(__always)
+    private func equal(_ member: UnsafeBufferPointer<UInt8>, _ probe: UnsafeBufferPointer<UInt8>) -> Bool {
+        if !caseInsensitive { return member.isEmpty || memcmp(member.baseAddress!, probe.baseAddress!, member.count) == 0 }
+        for i in 0 ..< member.count where member[i] != ByteText.fold(probe[i]) { return false }
+        return true
     }
 }
