@@ -14,9 +14,12 @@ struct StringMatcher: Sendable {
     let wildcards: [WildcardPattern]
     /// Regular expressions.
     let regexes: [LuceneRegex]
+    /// Whether the operator ignores case (`:`, `in~`, `like~`).
+    let caseInsensitive: Bool
 
     /// Builds the matcher for an operator and its constant strings.
     init(exact: [String] = [], wildcards: [String] = [], regexes: [LuceneRegex] = [], caseInsensitive: Bool) {
+        self.caseInsensitive = caseInsensitive
         self.exact = ByteStringSet(exact, caseInsensitive: caseInsensitive)
         self.wildcards = wildcards.map { WildcardPattern($0, caseInsensitive: caseInsensitive) }
         self.regexes = regexes
@@ -26,7 +29,17 @@ struct StringMatcher: Sendable {
     @inline(__always)
     func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if !exact.isEmpty, exact.contains(bytes) { return true }
-        for pattern in wildcards where pattern.matches(bytes) { return true }
+        if !wildcards.isEmpty {
+            // Checked once for every pattern: ASCII text is folded as it is compared, other text
+            // is lowercased first.
+            if caseInsensitive, !ByteText.isASCII(bytes) {
+                let lowered = ByteText.lowercased(bytes)
+                let found = lowered.withUnsafeBufferPointer { text in wildcards.contains { $0.matches(prepared: text, fold: false) } }
+                if found { return true }
+            } else {
+                for index in wildcards.indices where wildcards[index].matches(prepared: bytes, fold: caseInsensitive) { return true }
+            }
+        }
         if !regexes.isEmpty {
             let text = String(decoding: bytes, as: UTF8.self)
             for regex in regexes where regex.matches(text) { return true }

@@ -1,9 +1,10 @@
 /// A compiled wildcard pattern: `*` matches any run of characters (also none), `?` exactly one
 /// character; everything else matches itself. This is the pattern language of `:` and `like`.
 ///
-/// Matching walks the UTF-8 bytes once with the classic two-pointer algorithm (backtracking only
-/// to the last `*`), so it runs in linear time for typical patterns and never allocates, except
-/// for case-insensitive matching of non-ASCII text, which lowercases the text first.
+/// `abc*`, `*abc` and `*abc*` compare the literal at the start, at the end or at each position.
+/// Other patterns walk the UTF-8 bytes once with the classic two-pointer algorithm (backtracking
+/// only to the last `*`), in linear time for typical patterns. Nothing allocates, except
+/// case-insensitive matching of non-ASCII text, which lowercases the text first.
 ///
 /// ```swift
 /// let pattern = WildcardPattern("*:*", caseInsensitive: true)
@@ -17,7 +18,22 @@ struct WildcardPattern: Sendable {
         case anyRun
     }
 
+    /// Patterns most rules write, matched without the general backtracking loop (which walks the
+    /// whole text even for a trailing `*`).
+    enum Shape: Sendable, Equatable {
+        /// `abc*`
+        case prefix([UInt8])
+        /// `*abc`
+        case suffix([UInt8])
+        /// `*abc*`
+        case contains([UInt8])
+        /// Anything else (`?`, several literal runs, `*` alone, no wildcard).
+        case general
+    }
+
     private let elements: [Element]
+    /// How the pattern is matched.
+    let shape: Shape
     /// Whether letters match regardless of case.
     let caseInsensitive: Bool
 
@@ -35,6 +51,25 @@ struct WildcardPattern: Sendable {
             }
         }
         self.elements = elements
+        shape = Self.shape(of: elements)
+    }
+
+    private static func shape(of elements: [Element]) -> Shape {
+        let startsWithRun = elements.first == .anyRun
+        let endsWithRun = elements.count > 1 && elements.last == .anyRun
+        let inner = elements.dropFirst(startsWithRun ? 1 : 0).dropLast(endsWithRun ? 1 : 0)
+        var literal: [UInt8] = []
+        for element in inner {
+            guard case .byte(let byte) = element else { return .general }
+            literal.append(byte)
+        }
+        guard !literal.isEmpty else { return .general }
+        switch (startsWithRun, endsWithRun) {
+        case (false, true): return .prefix(literal)
+        case (true, false): return .suffix(literal)
+        case (true, true): return .contains(literal)
+        case (false, false): return .general // no wildcard at all: an exact string, matched generally
+        }
     }
 
     /// Whether a pattern string contains wildcard characters at all.
@@ -45,9 +80,43 @@ struct WildcardPattern: Sendable {
     /// Whether `text` matches the whole pattern.
     func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         if caseInsensitive, !ByteText.isASCII(text) {
-            return ByteText.lowercased(text).withUnsafeBufferPointer { match($0, fold: false) }
+            return ByteText.lowercased(text).withUnsafeBufferPointer { matches(prepared: $0, fold: false) }
         }
-        return match(text, fold: caseInsensitive)
+        return matches(prepared: text, fold: caseInsensitive)
+    }
+
+    /// Matches `text` already prepared by the caller: for a case-insensitive pattern, either ASCII
+    /// (`fold`: compared ASCII-folded) or Unicode-lowercased (`fold` false). ``StringMatcher`` checks
+    /// a value once for all its patterns this way.
+    @inline(__always)
+    func matches(prepared text: UnsafeBufferPointer<UInt8>, fold: Bool) -> Bool {
+        switch shape {
+        case .prefix(let literal):
+            return literal.count <= text.count && Self.equal(literal, text, at: 0, fold: fold)
+        case .suffix(let literal):
+            return literal.count <= text.count && Self.equal(literal, text, at: text.count &- literal.count, fold: fold)
+        case .contains(let literal):
+            guard literal.count <= text.count else { return false }
+            let first = literal[0]
+            for start in 0 ... text.count &- literal.count {
+                let byte = fold ? ByteText.fold(text[start]) : text[start]
+                if byte == first, Self.equal(literal, text, at: start, fold: fold) { return true }
+            }
+            return false
+        case .general:
+            return match(text, fold: fold)
+        }
+    }
+
+    @inline(__always)
+    private static func equal(_ literal: [UInt8], _ text: UnsafeBufferPointer<UInt8>, at start: Int, fold: Bool) -> Bool {
+        literal.withUnsafeBufferPointer { literal in
+            for index in literal.indices {
+                let byte = text[start &+ index]
+                if (fold ? ByteText.fold(byte) : byte) != literal[index] { return false }
+            }
+            return true
+        }
     }
 
     /// Convenience for tests.
