@@ -24,11 +24,13 @@ public final class CompiledQuery: Sendable {
     let plan: Plan
     /// The conditions ``matches(_:)`` tests: the event filter, or every stage filter and `until`'s
     /// (kept apart from `plan` so a test copies no enum payload).
-    let relevanceFilters: [any Condition]
+    let relevanceFilters: [Condition]
+    /// `relevanceFilters`, tested without retaining them.
+    private let borrowedRelevanceFilters: [BorrowedCondition]
 
     /// What the query runs.
     enum Plan: Sendable {
-        case event(any Condition)
+        case event(Condition)
         case sequence(SequencePlan)
         case sample(SamplePlan)
     }
@@ -57,12 +59,13 @@ public final class CompiledQuery: Sendable {
         case .sequence(let sequence): sequence.filters
         case .sample(let sample): sample.filters
         }
+        borrowedRelevanceFilters = relevanceFilters.map(BorrowedCondition.init)
     }
 
     /// Compiles `category where condition`, plus a not-null test for each mandatory join key.
     static func filter(_ filter: EventFilterAST, category: FieldID, mandatoryKeys: [FieldID],
-                       compiler: inout ExpressionCompiler) throws(EQLError) -> any Condition {
-        var operands: [any Condition] = []
+                       compiler: inout ExpressionCompiler) throws(EQLError) -> Condition {
+        var operands: [Condition] = []
         if let name = filter.category { operands.append(CategoryCondition(field: category, category: Array(name.utf8))) }
         for key in mandatoryKeys { operands.append(FieldIsNullCondition(field: key, negated: true)) }
         let condition = try compiler.condition(filter.condition)
@@ -94,10 +97,8 @@ public final class CompiledQuery: Sendable {
     /// sample queries, whether `event` matches any of the stages (positive, missing or `until`),
     /// i.e. whether the matcher needs to see it at all.
     public func matches(_ event: Event) -> Bool {
-        relevanceFilters.withUnsafeBufferPointer { filters in
-            for index in filters.indices where filters[index].test(event) == true { return true }
-            return false
-        }
+        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event) == true { return true }
+        return false
     }
 
     /// A fresh matcher for a sequence or sample query (for an event query, a matcher that never
@@ -125,7 +126,7 @@ struct PlanStage: Sendable {
 /// The compiled form of a `sequence`.
 struct SequencePlan: Sendable {
     /// Distinct stage filters (a stage repeated with `runs` shares one), then `until`'s.
-    let filters: [any Condition]
+    let filters: [Condition]
     let stages: [PlanStage]
     let until: PlanStage?
     /// `maxspan` in nanoseconds, 0 when absent.
@@ -135,7 +136,7 @@ struct SequencePlan: Sendable {
 
     static func build(_ sequence: SequenceAST, limit: ResultLimit?, options: CompileOptions, category: FieldID,
                       compiler: inout ExpressionCompiler) throws(EQLError) -> SequencePlan {
-        var filters: [any Condition] = []
+        var filters: [Condition] = []
         var stages: [PlanStage] = []
         let shared = try CompiledQuery.keys(sequence.sharedKeys, compiler: &compiler)
         for stage in sequence.stages {
@@ -159,7 +160,7 @@ struct SequencePlan: Sendable {
 
 /// The compiled form of a `sample`.
 struct SamplePlan: Sendable {
-    let filters: [any Condition]
+    let filters: [Condition]
     let stages: [PlanStage]
     let limit: ResultLimit?
     let maxSamplesPerKey: Int
@@ -168,7 +169,7 @@ struct SamplePlan: Sendable {
 
     static func build(_ sample: SampleAST, limit: ResultLimit?, options: CompileOptions, category: FieldID,
                       compiler: inout ExpressionCompiler) throws(EQLError) -> SamplePlan {
-        var filters: [any Condition] = []
+        var filters: [Condition] = []
         var stages: [PlanStage] = []
         let shared = try CompiledQuery.keys(sample.sharedKeys, compiler: &compiler)
         for stage in sample.stages {

@@ -11,10 +11,14 @@ import ECS
 /// Leaves that Elasticsearch runs as scripts (functions, arithmetic, field against field) keep
 /// null as unknown. A filter keeps an event only when its condition is true.
 ///
-/// Conditions are final classes: testing one through `any Condition` passes a reference, where a
-/// struct would copy (and retain the contents of) an existential box at every level of the tree.
-protocol Condition: AnyObject, Sendable {
-    func test(_ event: Event) -> Truth
+/// Conditions are final subclasses of one abstract class: testing one passes a reference, where a
+/// struct would copy (and retain the contents of) an existential box at every level of the tree, and
+/// `and`/`or` can test their operands without retaining them (``BorrowedCondition``), which a
+/// protocol existential does not allow.
+class Condition: @unchecked Sendable {
+    // @unchecked: every subclass is final and immutable.
+    /// The truth of the condition for `event`.
+    func test(_ event: Event) -> Truth { preconditionFailure("\(type(of: self)) must override test(_:)") }
 }
 
 /// A constant condition (`true`, `false`, `null`).
@@ -23,52 +27,66 @@ final class ConstantCondition: Condition {
     init(truth: Truth) {
         self.truth = truth
     }
-    func test(_ event: Event) -> Truth { truth }
+    override func test(_ event: Event) -> Truth { truth }
 }
 
 /// Kleene `not`.
 final class NotCondition: Condition {
-    let operand: any Condition
-    init(operand: any Condition) {
+    let operand: Condition
+    init(operand: Condition) {
         self.operand = operand
     }
-    func test(_ event: Event) -> Truth { operand.test(event).map { !$0 } }
+    override func test(_ event: Event) -> Truth { operand.test(event).map { !$0 } }
 }
 
 /// Kleene `and` over two or more conditions, evaluated left to right with short-circuit.
 final class AndCondition: Condition {
-    let operands: [any Condition]
-    init(operands: [any Condition]) {
+    let operands: [Condition]
+    private let borrowed: [BorrowedCondition]
+    init(operands: [Condition]) {
         self.operands = operands
+        borrowed = operands.map(BorrowedCondition.init)
     }
-    func test(_ event: Event) -> Truth { kleene(operands, event, decidedBy: false) }
+    override func test(_ event: Event) -> Truth { kleene(borrowed, event, decidedBy: false) }
 }
 
 /// Kleene `or` over two or more conditions.
 final class OrCondition: Condition {
-    let operands: [any Condition]
-    init(operands: [any Condition]) {
+    let operands: [Condition]
+    private let borrowed: [BorrowedCondition]
+    init(operands: [Condition]) {
         self.operands = operands
+        borrowed = operands.map(BorrowedCondition.init)
     }
-    func test(_ event: Event) -> Truth { kleene(operands, event, decidedBy: true) }
+    override func test(_ event: Event) -> Truth { kleene(borrowed, event, decidedBy: true) }
+}
+
+/// A condition referenced without ownership, for the hot loops over many conditions: whoever made
+/// it keeps the condition alive (an `and`'s `operands`), so testing it needs no retain and release
+/// (which cost more than most leaf tests).
+struct BorrowedCondition {
+    private let condition: Unmanaged<Condition>
+    init(_ condition: Condition) {
+        self.condition = Unmanaged.passUnretained(condition)
+    }
+    @inline(__always) func test(_ event: Event) -> Truth {
+        condition._withUnsafeGuaranteedRef { $0.test(event) }
+    }
 }
 
 /// Kleene `and` (`decidedBy: false`) or `or` (`decidedBy: true`), left to right: the first operand
-/// that is `decidedBy` decides; otherwise unknown if any operand was, else `!decidedBy`. Operands are
-/// tested through the array's buffer, so none is retained.
+/// that is `decidedBy` decides; otherwise unknown if any operand was, else `!decidedBy`.
 @inline(__always)
-private func kleene(_ operands: [any Condition], _ event: Event, decidedBy decisive: Bool) -> Truth {
-    operands.withUnsafeBufferPointer { operands in
-        var unknown = false
-        for index in operands.indices {
-            switch operands[index].test(event) {
-            case decisive?: return decisive
-            case nil: unknown = true
-            default: continue
-            }
+private func kleene(_ operands: [BorrowedCondition], _ event: Event, decidedBy decisive: Bool) -> Truth {
+    var unknown = false
+    for index in operands.indices {
+        switch operands[index].test(event) {
+        case decisive?: return decisive
+        case nil: unknown = true
+        default: continue
         }
-        return unknown ? nil : !decisive
     }
+    return unknown ? nil : !decisive
 }
 
 /// `field == "a"`, `field in ("a", "b")`, `field : "a*"`, `field like~ …`, `field regex …`:
@@ -80,7 +98,7 @@ final class FieldStringCondition: Condition {
         self.field = field
         self.matcher = matcher
     }
-    func test(_ event: Event) -> Truth {
+    override func test(_ event: Event) -> Truth {
         let range = event.slotRange(of: field)
         if range.isEmpty { return false }
         return event.storage.withUnsafeBufferPointer { storage in
@@ -109,7 +127,7 @@ final class FieldComparisonCondition: Condition {
         self.operation = operation
         self.constant = constant
     }
-    func test(_ event: Event) -> Truth {
+    override func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let value = Value.of(event.slots[index])
             if case .bool(true) = Comparison.apply(operation, value, constant, in: event) { return true }
@@ -126,7 +144,7 @@ final class FieldIsNullCondition: Condition {
         self.field = field
         self.negated = negated
     }
-    func test(_ event: Event) -> Truth {
+    override func test(_ event: Event) -> Truth {
         var present = false
         for index in event.slotRange(of: field) where event.slots[index].kind != .null {
             present = true
@@ -144,7 +162,7 @@ final class FieldCIDRCondition: Condition {
         self.field = field
         self.blocks = blocks
     }
-    func test(_ event: Event) -> Truth {
+    override func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             guard slot.kind == .string else { continue }
@@ -168,7 +186,7 @@ final class LeafCondition: Condition {
         self.fields = fields
         self.nullIsFalse = nullIsFalse
     }
-    func test(_ event: Event) -> Truth {
+    override func test(_ event: Event) -> Truth {
         let count = fields.count
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count * 3)) { buffer in
             let choices = buffer.baseAddress!
@@ -214,7 +232,7 @@ final class CategoryCondition: Condition {
         self.field = field
         self.category = category
     }
-    func test(_ event: Event) -> Truth {
+    override func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             guard slot.kind == .string else { continue }
@@ -238,7 +256,7 @@ final class FieldTimeComparisonCondition: Condition {
         self.operation = operation
         self.millis = millis
     }
-    func test(_ event: Event) -> Truth {
+    override func test(_ event: Event) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             let value: Int64?

@@ -9,14 +9,14 @@ struct ExpressionCompiler {
     let dateFields: Set<String>
 
     /// Compiles a condition (the `where` clause of a filter).
-    mutating func condition(_ expression: ExpressionAST) throws(EQLError) -> any Condition {
+    mutating func condition(_ expression: ExpressionAST) throws(EQLError) -> Condition {
         switch expression.kind {
         case .and:
-            var operands: [any Condition] = []
+            var operands: [Condition] = []
             try flatten(expression, isAnd: true, into: &operands)
             return AndCondition(operands: operands)
         case .or:
-            var operands: [any Condition] = []
+            var operands: [Condition] = []
             try flatten(expression, isAnd: false, into: &operands)
             return OrCondition(operands: operands)
         case .not(let operand):
@@ -48,7 +48,7 @@ struct ExpressionCompiler {
         }
     }
 
-    private mutating func flatten(_ expression: ExpressionAST, isAnd: Bool, into operands: inout [any Condition]) throws(EQLError) {
+    private mutating func flatten(_ expression: ExpressionAST, isAnd: Bool, into operands: inout [Condition]) throws(EQLError) {
         switch expression.kind {
         case .and(let left, let right) where isAnd, .or(let left, let right) where !isAnd:
             try flatten(left, isAnd: isAnd, into: &operands)
@@ -69,7 +69,7 @@ struct ExpressionCompiler {
     }
 
     private mutating func comparison(_ operation: ComparisonOperator, _ left: ExpressionAST, _ right: ExpressionAST,
-                                     _ whole: ExpressionAST) throws(EQLError) -> any Condition {
+                                     _ whole: ExpressionAST) throws(EQLError) -> Condition {
         // `x == null` and `x != null` are null checks (Elasticsearch's ReplaceNullChecks).
         if operation == .equal || operation == .notEqual {
             let other: ExpressionAST? = if case .literal(.null) = right.kind { left }
@@ -128,7 +128,7 @@ struct ExpressionCompiler {
         nanos >= 0 ? nanos / 1_000_000 : (nanos - 999_999) / 1_000_000
     }
 
-    private func fieldEquals(_ field: FieldID, _ constant: LiteralValue) -> any Condition {
+    private func fieldEquals(_ field: FieldID, _ constant: LiteralValue) -> Condition {
         if case .string(let text) = constant {
             return FieldStringCondition(field: field, matcher: StringMatcher(exact: [text], caseInsensitive: false))
         }
@@ -146,11 +146,11 @@ struct ExpressionCompiler {
     }
 
     private mutating func membership(_ subject: ExpressionAST, _ list: [ExpressionAST], caseInsensitive: Bool,
-                                     _ whole: ExpressionAST) throws(EQLError) -> any Condition {
+                                     _ whole: ExpressionAST) throws(EQLError) -> Condition {
         if case .field(let path, _) = subject.kind, list.allSatisfy(isLiteral) {
             let id = fields.intern(path)
             var strings: [String] = []
-            var others: [any Condition] = []
+            var others: [Condition] = []
             for item in list {
                 guard case .literal(let literal) = item.kind else { continue }
                 switch literal {
@@ -196,7 +196,7 @@ struct ExpressionCompiler {
     }
 
     private mutating func pattern(_ operation: PatternOperator, _ subject: ExpressionAST, _ patterns: [ExpressionAST],
-                                  _ whole: ExpressionAST) throws(EQLError) -> any Condition {
+                                  _ whole: ExpressionAST) throws(EQLError) -> Condition {
         // `null : x` is a null check of x, like `x : null`.
         if operation == .insensitiveEquals, case .literal(.null) = subject.kind, patterns.count == 1 {
             return try comparison(.equal, patterns[0], subject, whole)
@@ -206,7 +206,7 @@ struct ExpressionCompiler {
         }
         let (matcher, others) = patternMatcher(operation, patterns)
         let id = fields.intern(path)
-        var operands: [any Condition] = [FieldStringCondition(field: id, matcher: matcher)]
+        var operands: [Condition] = [FieldStringCondition(field: id, matcher: matcher)]
         for literal in others {
             operands.append(literal == .null
                 ? FieldIsNullCondition(field: id, negated: false)
@@ -223,7 +223,7 @@ struct ExpressionCompiler {
     }
 
     /// A leaf evaluated over every combination of the values of the fields it reads.
-    private mutating func leaf(_ expression: ExpressionAST, nullIsFalse: Bool) throws(EQLError) -> any Condition {
+    private mutating func leaf(_ expression: ExpressionAST, nullIsFalse: Bool) throws(EQLError) -> Condition {
         var bindings: [FieldID] = []
         let node = try value(expression, &bindings)
         return LeafCondition(node: node, fields: bindings, nullIsFalse: nullIsFalse)

@@ -72,7 +72,7 @@ public struct IndexKey: Sendable, Equatable {
     private var valueCount: Int { terms.reduce(0) { $0 + $1.values.count } }
 
     /// The keys that are each necessary for `condition` to be true.
-    static func keys(of condition: any Condition, breadth: Breadth) -> [IndexKey] {
+    static func keys(of condition: Condition, breadth: Breadth) -> [IndexKey] {
         switch condition {
         case let leaf as FieldStringCondition:
             let matcher = leaf.matcher
@@ -92,7 +92,7 @@ public struct IndexKey: Sendable, Equatable {
 
     /// The key necessary for at least one of `conditions` to be true: the best key of each, or
     /// `nil` when one has none.
-    static func anyOf(_ conditions: [any Condition], breadth: Breadth) -> IndexKey? {
+    static func anyOf(_ conditions: [Condition], breadth: Breadth) -> IndexKey? {
         var chosen: [IndexKey] = []
         for condition in conditions {
             guard let key = best(keys(of: condition, breadth: breadth), breadth: breadth) else { return nil }

@@ -77,6 +77,57 @@ import Testing
         #expect(WildcardPattern("PERL*", caseInsensitive: true).matches("perl5.36"))
     }
 
+    /// A wildcard match by the definition (recursion over scalars), the reference for the fast paths.
+    static func referenceMatch(_ pattern: [Character], _ text: [Character]) -> Bool {
+        guard let head = pattern.first else { return text.isEmpty }
+        switch head {
+        case "*": return (0 ... text.count).contains { referenceMatch(Array(pattern.dropFirst()), Array(text.dropFirst($0))) }
+        case "?": return !text.isEmpty && referenceMatch(Array(pattern.dropFirst()), Array(text.dropFirst()))
+        default: return text.first == head && referenceMatch(Array(pattern.dropFirst()), Array(text.dropFirst()))
+        }
+    }
+
+    @Test func wildcardShapesMatchAsTheDefinitionSays() {
+        #expect(WildcardPattern("curl*", caseInsensitive: true).shape == .prefix(Array("curl".utf8)))
+        #expect(WildcardPattern("*.sh", caseInsensitive: false).shape == .suffix(Array(".sh".utf8)))
+        #expect(WildcardPattern("*/TMP/*", caseInsensitive: true).shape == .contains(Array("/tmp/".utf8)))
+        #expect(WildcardPattern("*a*b*", caseInsensitive: false).shape == .general)
+        #expect(WildcardPattern("a?c*", caseInsensitive: false).shape == .general)
+        #expect(WildcardPattern("*", caseInsensitive: false).shape == .general)
+        // Random patterns and texts over a small alphabet (upper case, a two-byte scalar, the wildcards),
+        // case-sensitive against the definition; case-insensitive against the definition on lowercased text.
+        var random = SystemRandomNumberGenerator()
+        let letters: [Character] = ["a", "b", "A", "é", "É", "/"]
+        for _ in 0 ..< 4_000 {
+            let pattern = (0 ..< Int.random(in: 0 ... 5, using: &random)).map { _ in (letters + ["*", "*", "?"]).randomElement(using: &random)! }
+            let text = (0 ..< Int.random(in: 0 ... 7, using: &random)).map { _ in letters.randomElement(using: &random)! }
+            let sensitive = WildcardPattern(String(pattern), caseInsensitive: false).matches(String(text))
+            #expect(sensitive == Self.referenceMatch(pattern, text), "\(String(pattern)) ~ \(String(text))")
+            let insensitive = WildcardPattern(String(pattern), caseInsensitive: true).matches(String(text))
+            #expect(insensitive == Self.referenceMatch(Array(String(pattern).lowercased()), Array(String(text).lowercased())),
+                    "\(String(pattern)) ~ \(String(text)) ignoring case")
+        }
+    }
+
+    @Test func stringSetsFindEveryMemberAndNothingElse() {
+        let members = ["", "sh", "bash", "BASH", "/usr/bin/python3", String(repeating: "x", count: 63), String(repeating: "x", count: 64),
+                       String(repeating: "y", count: 200), "été"]
+        let sensitive = ByteStringSet(members, caseInsensitive: false)
+        let insensitive = ByteStringSet(members, caseInsensitive: true)
+        func probe(_ set: ByteStringSet, _ text: String) -> Bool { Array(text.utf8).withUnsafeBufferPointer { set.contains($0) } }
+        for member in members {
+            #expect(probe(sensitive, member), "\(member)")
+            #expect(probe(insensitive, member.uppercased()), "\(member) in upper case")
+        }
+        for other in ["s", "bas", "Bash", "/usr/bin/python", String(repeating: "x", count: 65), String(repeating: "y", count: 201), "ete"] {
+            #expect(!probe(sensitive, other), "\(other)")
+        }
+        #expect(probe(insensitive, "Bash") && probe(insensitive, "ÉTÉ"))
+        #expect(!probe(insensitive, String(repeating: "X", count: 62)))
+        #expect(sensitive.normalizedMembers.count == members.count)
+        #expect(insensitive.normalizedMembers.count == members.count - 1, "BASH and bash are one member ignoring case")
+    }
+
     @Test func categoriesAndDates() throws {
         let event = #"{"@timestamp": "2024-07-30T12:00:00.500Z", "event": {"category": ["process", "file"]}}"#
         var harness = Harness()
