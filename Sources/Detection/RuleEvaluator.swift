@@ -44,6 +44,8 @@ public struct RuleEvaluator {
     private let singleQueries: [CompiledQuery]
     /// Which single-event rules each event can match.
     private let singleIndex: RuleIndex?
+    /// Results of the string comparisons rules share, for the event being evaluated.
+    private let memo: LeafMemo
     /// Scratch list of candidate rules, reused across events.
     private var candidates: [Int] = []
     private var timelines: [Timeline]
@@ -66,6 +68,7 @@ public struct RuleEvaluator {
                 compressesHeldEvents: Bool = true) {
         self.ruleSet = ruleSet
         self.factory = AlertFactory(catalog: ruleSet.catalog)
+        memo = LeafMemo(slots: ruleSet.sharedComparisons)
         self.allowedLateness = allowedLateness
         self.unboundedStateRetention = unboundedStateRetention
         singleRules = ruleSet.rules.filter { !$0.query.query.needsOrderedInput }
@@ -146,16 +149,17 @@ public struct RuleEvaluator {
     /// Runs the single-event rules on `event` and hands it to the sequence timelines.
     private mutating func evaluate(_ event: Event, into alerts: inout [Alert]) {
         statistics.events += 1
+        memo.beginEvent()
         if let singleIndex {
             singleIndex.candidates(of: event, into: &candidates)
-            for index in candidates where singleQueries[index].matches(event) { raise(single: index, event: event, into: &alerts) }
+            for index in candidates where singleQueries[index].matches(event, memo: memo) { raise(single: index, event: event, into: &alerts) }
         } else {
-            for index in singleQueries.indices where singleQueries[index].matches(event) { raise(single: index, event: event, into: &alerts) }
+            for index in singleQueries.indices where singleQueries[index].matches(event, memo: memo) { raise(single: index, event: event, into: &alerts) }
         }
         guard !timelines.isEmpty else { return }
         arrivals &+= 1
         for index in timelines.indices {
-            let outcome = timelines[index].accept(event, arrival: arrivals)
+            let outcome = timelines[index].accept(event, arrival: arrivals, memo: memo)
             switch outcome {
             case .buffered, .irrelevant: break
             case .late: statistics.lateEvents += 1
@@ -215,12 +219,18 @@ public struct RuleEvaluator {
 private struct Timeline {
     enum Outcome { case buffered, irrelevant, late, untimed }
 
+    /// A rule an event is relevant to, and its ``CompiledQuery/filterHits(_:memo:)`` for the event.
+    struct RelevantRule {
+        let rule: Int
+        let filterHits: UInt64?
+    }
+
     struct Pending: Comparable {
         let ordinal: Ordinal
         let event: Event
-        /// The rules (indices into `rules`) that have a stage the event matches; only their
+        /// The rules that have a stage the event matches, with the filters it matched; only their
         /// matchers need to see it.
-        let relevantRules: [Int]
+        let relevantRules: [RelevantRule]
         static func < (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal < rhs.ordinal }
         static func == (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal == rhs.ordinal }
     }
@@ -260,18 +270,25 @@ private struct Timeline {
     var liveSequences: Int { matchers.reduce(0) { $0 + $1.liveSequences } }
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
 
-    mutating func accept(_ event: Event, arrival: UInt64) -> Outcome {
+    mutating func accept(_ event: Event, arrival: UInt64, memo: LeafMemo) -> Outcome {
         let time = usesEventTimestamp ? event.timestamp : EventReader.eventTime(of: event, fields: timeFields)
         // Every timed event moves event time on, relevant or not, so state expires and positions settle.
         if time > newestTime { newestTime = time }
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
-        var relevantRules: [Int] = []
+        var relevantRules: [RelevantRule] = []
+        func test(_ rule: Int) {
+            if let hits = queries[rule].filterHits(event, memo: memo) {
+                if hits != 0 { relevantRules.append(RelevantRule(rule: rule, filterHits: hits)) }
+            } else if queries[rule].matches(event, memo: memo) {
+                relevantRules.append(RelevantRule(rule: rule, filterHits: nil))
+            }
+        }
         if let index {
             index.candidates(of: event, into: &candidates)
-            for rule in candidates where queries[rule].matches(event) { relevantRules.append(rule) }
+            for rule in candidates { test(rule) }
         } else {
-            for rule in queries.indices where queries[rule].matches(event) { relevantRules.append(rule) }
+            for rule in queries.indices { test(rule) }
         }
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
@@ -286,10 +303,10 @@ private struct Timeline {
         var found: [SequenceMatch] = []
         while let next = buffer.min, next.ordinal.timestamp <= watermark {
             let pending = buffer.removeMin()
-            for index in pending.relevantRules {
+            for relevant in pending.relevantRules {
                 found.removeAll(keepingCapacity: true)
-                matchers[index].process(pending.event, ordinal: pending.ordinal, into: &found)
-                for match in found { matches.append((rules[index], match)) }
+                matchers[relevant.rule].process(pending.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
+                for match in found { matches.append((rules[relevant.rule], match)) }
             }
         }
         releasedTime = watermark

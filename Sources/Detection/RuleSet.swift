@@ -38,15 +38,19 @@ public final class RuleSet: Sendable {
     public let catalog: FieldCatalog
     /// Timestamp paths for the event reader: `@timestamp`.
     public let timestampPaths: [String]
+    /// The string comparisons the rules share (one ``LeafPool``): the slots a ``LeafMemo`` needs.
+    public let sharedComparisons: Int
 
     /// Rule files that failed.
     public var failures: [RuleLoadError] { outcomes.compactMap(\.error) }
 
-    init(rules: [DetectionRule], outcomes: [RuleFileOutcome], catalog: FieldCatalog, timestampPaths: [String]) {
+    init(rules: [DetectionRule], outcomes: [RuleFileOutcome], catalog: FieldCatalog, timestampPaths: [String],
+         sharedComparisons: Int) {
         self.rules = rules
         self.outcomes = outcomes
         self.catalog = catalog
         self.timestampPaths = timestampPaths
+        self.sharedComparisons = sharedComparisons
     }
 
     /// Loads every `*.toml` file under `directory` (recursively, in path order), or the single file
@@ -73,6 +77,7 @@ public final class RuleSet: Sendable {
     private static func compile(_ parsed: [Result<Rule, RuleLoadError>], paths: [String], extraFields: [String],
                                 options: CompileOptions) -> RuleSet {
         var fields = FieldCatalog.Builder(paths: AlertFactory.requiredFields + extraFields)
+        let leaves = LeafPool()
         var rules: [DetectionRule] = []
         var outcomes: [RuleFileOutcome] = []
         for (index, result) in parsed.enumerated() {
@@ -83,7 +88,7 @@ public final class RuleSet: Sendable {
                 // Compile into a scratch builder so a failing rule registers nothing.
                 var attempt = fields
                 do throws(RuleLoadError) {
-                    let compiled = try compileRule(rule, fields: &attempt, options: options)
+                    let compiled = try compileRule(rule, fields: &attempt, leaves: leaves, options: options)
                     fields = attempt
                     rules.append(compiled)
                     outcomes.append(RuleFileOutcome(path: paths[index], name: rule.name, error: nil))
@@ -92,10 +97,11 @@ public final class RuleSet: Sendable {
                 }
             }
         }
-        return RuleSet(rules: rules, outcomes: outcomes, catalog: fields.build(), timestampPaths: ["@timestamp"])
+        return RuleSet(rules: rules, outcomes: outcomes, catalog: fields.build(), timestampPaths: ["@timestamp"],
+                       sharedComparisons: leaves.count)
     }
 
-    private static func compileRule(_ rule: Rule, fields: inout FieldCatalog.Builder,
+    private static func compileRule(_ rule: Rule, fields: inout FieldCatalog.Builder, leaves: LeafPool,
                                     options: CompileOptions) throws(RuleLoadError) -> DetectionRule {
         let source = rule.source
         guard rule.type == "eql", rule.language == "eql" else {
@@ -107,7 +113,7 @@ public final class RuleSet: Sendable {
         }
         do throws(EQLError) {
             let query = try Query.parse(rule.query)
-            let compiled = try CompiledQuery(query, fields: &fields, options: options)
+            let compiled = try CompiledQuery(query, fields: &fields, options: options, leaves: leaves)
             var timePaths = ["@timestamp"]
             if let override = rule.timestampOverride { timePaths.insert(override, at: 0) }
             let timeFields = timePaths.map { fields.intern($0) }

@@ -35,10 +35,13 @@ public final class CompiledQuery: Sendable {
         case sample(SamplePlan)
     }
 
-    /// Compiles `query`, registering the fields it reads in `fields`.
-    public init(_ query: Query, fields: inout FieldCatalog.Builder, options: CompileOptions = .init()) throws(EQLError) {
+    /// Compiles `query`, registering the fields it reads in `fields`. Queries compiled with one
+    /// `leaves` pool share their identical string comparisons (see ``LeafPool``), which
+    /// ``matches(_:memo:)`` then tests once per event.
+    public init(_ query: Query, fields: inout FieldCatalog.Builder, options: CompileOptions = .init(),
+                leaves: LeafPool = LeafPool()) throws(EQLError) {
         self.query = query
-        var compiler = ExpressionCompiler(fields: fields, dateFields: options.dateFields)
+        var compiler = ExpressionCompiler(fields: fields, dateFields: options.dateFields, leaves: leaves)
         let category = compiler.fields.intern(options.categoryField)
         switch query.ast.body {
         case .event(let filter):
@@ -96,9 +99,25 @@ public final class CompiledQuery: Sendable {
     /// For event queries, whether `event` matches (category and condition). For sequence and
     /// sample queries, whether `event` matches any of the stages (positive, missing or `until`),
     /// i.e. whether the matcher needs to see it at all.
-    public func matches(_ event: Event) -> Bool {
-        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event) == true { return true }
+    ///
+    /// `memo` (of the pool the query was compiled with, begun for `event`) shares the results of
+    /// string comparisons with the other queries tested on the same event.
+    public func matches(_ event: Event, memo: LeafMemo? = nil) -> Bool {
+        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event, memo: memo) == true { return true }
         return false
+    }
+
+    /// Which of the filters ``matches(_:memo:)`` tests `event` satisfies, bit `i` for filter `i`
+    /// (for a sequence: its distinct stage filters, then `until`'s, as its matcher numbers them);
+    /// `nil` for a query with more than 64. Zero when the event does not match; a sequence matcher
+    /// given these hits does not test its filters again.
+    public func filterHits(_ event: Event, memo: LeafMemo? = nil) -> UInt64? {
+        guard borrowedRelevanceFilters.count <= 64 else { return nil }
+        var hits: UInt64 = 0
+        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event, memo: memo) == true {
+            hits |= 1 << UInt64(index)
+        }
+        return hits
     }
 
     /// A fresh matcher for a sequence or sample query (for an event query, a matcher that never

@@ -17,8 +17,9 @@ import ECS
 /// protocol existential does not allow.
 class Condition: @unchecked Sendable {
     // @unchecked: every subclass is final and immutable.
-    /// The truth of the condition for `event`.
-    func test(_ event: Event) -> Truth { preconditionFailure("\(type(of: self)) must override test(_:)") }
+    /// The truth of the condition for `event`. With a `memo` (of the pool the condition was compiled
+    /// with, begun for this event), shared leaves are tested once per event.
+    func test(_ event: Event, memo: LeafMemo?) -> Truth { preconditionFailure("\(type(of: self)) must override test(_:)") }
 }
 
 /// A constant condition (`true`, `false`, `null`).
@@ -27,7 +28,7 @@ final class ConstantCondition: Condition {
     init(truth: Truth) {
         self.truth = truth
     }
-    override func test(_ event: Event) -> Truth { truth }
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth { truth }
 }
 
 /// Kleene `not`.
@@ -36,7 +37,7 @@ final class NotCondition: Condition {
     init(operand: Condition) {
         self.operand = operand
     }
-    override func test(_ event: Event) -> Truth { operand.test(event).map { !$0 } }
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth { operand.test(event, memo: memo).map { !$0 } }
 }
 
 /// Kleene `and` over two or more conditions, evaluated left to right with short-circuit.
@@ -47,7 +48,7 @@ final class AndCondition: Condition {
         self.operands = operands
         borrowed = operands.map(BorrowedCondition.init)
     }
-    override func test(_ event: Event) -> Truth { kleene(borrowed, event, decidedBy: false) }
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth { kleene(borrowed, event, memo, decidedBy: false) }
 }
 
 /// Kleene `or` over two or more conditions.
@@ -58,7 +59,7 @@ final class OrCondition: Condition {
         self.operands = operands
         borrowed = operands.map(BorrowedCondition.init)
     }
-    override func test(_ event: Event) -> Truth { kleene(borrowed, event, decidedBy: true) }
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth { kleene(borrowed, event, memo, decidedBy: true) }
 }
 
 /// A condition referenced without ownership, for the hot loops over many conditions: whoever made
@@ -69,18 +70,18 @@ struct BorrowedCondition {
     init(_ condition: Condition) {
         self.condition = Unmanaged.passUnretained(condition)
     }
-    @inline(__always) func test(_ event: Event) -> Truth {
-        condition._withUnsafeGuaranteedRef { $0.test(event) }
+    @inline(__always) func test(_ event: Event, memo: LeafMemo?) -> Truth {
+        condition._withUnsafeGuaranteedRef { $0.test(event, memo: memo) }
     }
 }
 
 /// Kleene `and` (`decidedBy: false`) or `or` (`decidedBy: true`), left to right: the first operand
 /// that is `decidedBy` decides; otherwise unknown if any operand was, else `!decidedBy`.
 @inline(__always)
-private func kleene(_ operands: [BorrowedCondition], _ event: Event, decidedBy decisive: Bool) -> Truth {
+private func kleene(_ operands: [BorrowedCondition], _ event: Event, _ memo: LeafMemo?, decidedBy decisive: Bool) -> Truth {
     var unknown = false
     for index in operands.indices {
-        switch operands[index].test(event) {
+        switch operands[index].test(event, memo: memo) {
         case decisive?: return decisive
         case nil: unknown = true
         default: continue
@@ -94,11 +95,23 @@ private func kleene(_ operands: [BorrowedCondition], _ event: Event, decidedBy d
 final class FieldStringCondition: Condition {
     let field: FieldID
     let matcher: StringMatcher
-    init(field: FieldID, matcher: StringMatcher) {
+    /// This condition's slot in a ``LeafMemo`` (it may be shared by many rules: see ``LeafPool``).
+    let memoSlot: Int32
+    init(field: FieldID, matcher: StringMatcher, memoSlot: Int32) {
         self.field = field
         self.matcher = matcher
+        self.memoSlot = memoSlot
     }
-    override func test(_ event: Event) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+        if let memo {
+            if let known = memo.result(memoSlot) { return known }
+            let result = evaluate(event)
+            memo.record(result, memoSlot)
+            return result
+        }
+        return evaluate(event)
+    }
+    private func evaluate(_ event: Event) -> Bool {
         let range = event.slotRange(of: field)
         if range.isEmpty { return false }
         return event.storage.withUnsafeBufferPointer { storage in
@@ -127,7 +140,7 @@ final class FieldComparisonCondition: Condition {
         self.operation = operation
         self.constant = constant
     }
-    override func test(_ event: Event) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
         for index in event.slotRange(of: field) {
             let value = Value.of(event.slots[index])
             if case .bool(true) = Comparison.apply(operation, value, constant, in: event) { return true }
@@ -144,7 +157,7 @@ final class FieldIsNullCondition: Condition {
         self.field = field
         self.negated = negated
     }
-    override func test(_ event: Event) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
         var present = false
         for index in event.slotRange(of: field) where event.slots[index].kind != .null {
             present = true
@@ -162,7 +175,7 @@ final class FieldCIDRCondition: Condition {
         self.field = field
         self.blocks = blocks
     }
-    override func test(_ event: Event) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             guard slot.kind == .string else { continue }
@@ -186,7 +199,7 @@ final class LeafCondition: Condition {
         self.fields = fields
         self.nullIsFalse = nullIsFalse
     }
-    override func test(_ event: Event) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
         let count = fields.count
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count * 3)) { buffer in
             let choices = buffer.baseAddress!
@@ -232,7 +245,7 @@ final class CategoryCondition: Condition {
         self.field = field
         self.category = category
     }
-    override func test(_ event: Event) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             guard slot.kind == .string else { continue }
@@ -256,7 +269,7 @@ final class FieldTimeComparisonCondition: Condition {
         self.operation = operation
         self.millis = millis
     }
-    override func test(_ event: Event) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             let value: Int64?

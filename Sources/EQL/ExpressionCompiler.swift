@@ -7,6 +7,21 @@ struct ExpressionCompiler {
     var fields: FieldCatalog.Builder
     /// Paths compared as dates (see ``CompileOptions/dateFields``).
     let dateFields: Set<String>
+    /// Where string comparisons are shared with the other queries compiled alongside.
+    let leaves: LeafPool
+
+    /// The condition comparing `field` with string constants, shared with every identical one of
+    /// the pool.
+    private func stringCondition(_ field: FieldID, exact: [String] = [], wildcards: [String] = [], regexes: [String] = [],
+                                 caseInsensitive: Bool) -> FieldStringCondition {
+        // Each list is its length then its strings, each its UTF-8 length then itself: unambiguous.
+        let key = ([caseInsensitive ? "i" : "s"] + [exact, wildcards, regexes].flatMap { ["\($0.count)"] + $0.map { "\($0.utf8.count):\($0)" } })
+            .joined(separator: ",")
+        return leaves.stringCondition(field: field, key: key) { slot in
+            let matcher = StringMatcher(exact: exact, wildcards: wildcards, regexes: regexes, caseInsensitive: caseInsensitive)
+            return FieldStringCondition(field: field, matcher: matcher, memoSlot: slot)
+        }
+    }
 
     /// Compiles a condition (the `where` clause of a filter).
     mutating func condition(_ expression: ExpressionAST) throws(EQLError) -> Condition {
@@ -130,7 +145,7 @@ struct ExpressionCompiler {
 
     private func fieldEquals(_ field: FieldID, _ constant: LiteralValue) -> Condition {
         if case .string(let text) = constant {
-            return FieldStringCondition(field: field, matcher: StringMatcher(exact: [text], caseInsensitive: false))
+            return stringCondition(field, exact: [text], caseInsensitive: false)
         }
         return FieldComparisonCondition(field: field, operation: .equal, constant: Value(constant))
     }
@@ -160,7 +175,7 @@ struct ExpressionCompiler {
                 }
             }
             if !strings.isEmpty {
-                others.insert(FieldStringCondition(field: id, matcher: StringMatcher(exact: strings, caseInsensitive: caseInsensitive)), at: 0)
+                others.insert(stringCondition(id, exact: strings, caseInsensitive: caseInsensitive), at: 0)
             }
             return others.count == 1 ? others[0] : OrCondition(operands: others)
         }
@@ -170,12 +185,14 @@ struct ExpressionCompiler {
         return LeafCondition(node: node, fields: bindings, nullIsFalse: false)
     }
 
-    /// The string matcher for a pattern operator and its constants; non-string constants of `:`
-    /// are returned separately as values to compare for equality.
-    private func patternMatcher(_ operation: PatternOperator, _ patterns: [ExpressionAST]) -> (StringMatcher, [LiteralValue]) {
+    /// The constants of a pattern operator, sorted by how they compare, and its case sensitivity;
+    /// non-string constants of `:` are returned separately as values to compare for equality.
+    /// Regular expressions are kept as their text (the verifier rejected those that do not compile).
+    private func patternParts(_ operation: PatternOperator, _ patterns: [ExpressionAST])
+        -> (exact: [String], wildcards: [String], regexes: [String], others: [LiteralValue], caseInsensitive: Bool) {
         var exact: [String] = []
         var wildcards: [String] = []
-        var regexes: [LuceneRegex] = []
+        var regexes: [String] = []
         var others: [LiteralValue] = []
         let caseInsensitive: Bool
         switch operation {
@@ -189,10 +206,10 @@ struct ExpressionCompiler {
             case .insensitiveEquals, .like:
                 if WildcardPattern.hasWildcards(text) { wildcards.append(text) } else { exact.append(text) }
             case .regex:
-                if case .success(let regex) = LuceneRegex.compile(text, caseInsensitive: caseInsensitive) { regexes.append(regex) }
+                regexes.append(text)
             }
         }
-        return (StringMatcher(exact: exact, wildcards: wildcards, regexes: regexes, caseInsensitive: caseInsensitive), others)
+        return (exact, wildcards, regexes, others, caseInsensitive)
     }
 
     private mutating func pattern(_ operation: PatternOperator, _ subject: ExpressionAST, _ patterns: [ExpressionAST],
@@ -204,9 +221,11 @@ struct ExpressionCompiler {
         guard case .field(let path, _) = subject.kind, patterns.allSatisfy(isLiteral) else {
             return try leaf(whole, nullIsFalse: false)
         }
-        let (matcher, others) = patternMatcher(operation, patterns)
         let id = fields.intern(path)
-        var operands: [Condition] = [FieldStringCondition(field: id, matcher: matcher)]
+        let parts = patternParts(operation, patterns)
+        var operands: [Condition] = [stringCondition(id, exact: parts.exact, wildcards: parts.wildcards, regexes: parts.regexes,
+                                                     caseInsensitive: parts.caseInsensitive)]
+        let others = parts.others
         for literal in others {
             operands.append(literal == .null
                 ? FieldIsNullCondition(field: id, negated: false)
@@ -259,7 +278,9 @@ struct ExpressionCompiler {
             if operation == .insensitiveEquals, case .literal(.null) = subject.kind, patterns.count == 1 {
                 return IsNullNode(operand: try value(patterns[0], &bindings), negated: false)
             }
-            let (matcher, _) = patternMatcher(operation, patterns)
+            let parts = patternParts(operation, patterns)
+            let matcher = StringMatcher(exact: parts.exact, wildcards: parts.wildcards, regexes: parts.regexes,
+                                        caseInsensitive: parts.caseInsensitive)
             let operand = try value(subject, &bindings)
             var node: any ValueNode = PatternNode(value: operand, matcher: matcher)
             for pattern in patterns {

@@ -26,7 +26,7 @@ struct SampleEngine {
     mutating func process(_ event: Event, ordinal: Ordinal) {
         // A sample has at most 5 stages (one filter each), so the hits fit in a bit mask.
         var hits: UInt64 = 0
-        for (index, filter) in plan.filters.enumerated() where filter.test(event) == true { hits |= 1 << UInt64(index) }
+        for (index, filter) in plan.filters.enumerated() where filter.test(event, memo: nil) == true { hits |= 1 << UInt64(index) }
         guard hits != 0 else { return }
         for (index, stage) in plan.stages.enumerated() {
             guard hits & (1 << UInt64(stage.filter)) != 0 else { continue }

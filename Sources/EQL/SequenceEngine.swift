@@ -92,16 +92,21 @@ struct SequenceEngine {
         output = ResultCollector(limit: plan.limit)
     }
 
-    mutating func process(_ event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
+    /// Feeds one event; `filterHits`, when given, are the plan's filters the event satisfies (bit
+    /// `i`: `plan.filters[i]`), already tested by the caller.
+    mutating func process(_ event: Event, ordinal: Ordinal, filterHits: UInt64? = nil, into matches: inout [SequenceMatch]) {
         guard !output.isDone else { return }
         // Evaluate each distinct filter once.
         var hits: UInt64 = 0
         var extraHits: [Bool] = []
-        if plan.filters.count <= 64 {
-            for (index, filter) in plan.filters.enumerated() where filter.test(event) == true { hits |= 1 << UInt64(index) }
+        if let filterHits, plan.filters.count <= 64 {
+            hits = filterHits
+            if hits == 0 { return }
+        } else if plan.filters.count <= 64 {
+            for (index, filter) in plan.filters.enumerated() where filter.test(event, memo: nil) == true { hits |= 1 << UInt64(index) }
             if hits == 0 { return }
         } else {
-            extraHits = plan.filters.map { $0.test(event) == true }
+            extraHits = plan.filters.map { $0.test(event, memo: nil) == true }
             if !extraHits.contains(true) { return }
         }
         func hit(_ filter: Int) -> Bool { extraHits.isEmpty ? hits & (1 << UInt64(filter)) != 0 : extraHits[filter] }

@@ -41,13 +41,15 @@ public struct SequenceMatcher {
         self.engine = engine
     }
 
-    /// Feeds one event. `ordinal` must not be lower than the previous event's.
-    public mutating func process(_ event: Event, ordinal: Ordinal, into matches: inout [SequenceMatch]) {
+    /// Feeds one event. `ordinal` must not be lower than the previous event's. `filterHits`, when
+    /// given, are the query's ``CompiledQuery/filterHits(_:memo:)`` for the event, so the matcher
+    /// does not test its filters again.
+    public mutating func process(_ event: Event, ordinal: Ordinal, filterHits: UInt64? = nil, into matches: inout [SequenceMatch]) {
         switch engine {
         case .none: return
         case .sequence(var sequence):
             engine = .none
-            sequence.process(event, ordinal: ordinal, into: &matches)
+            sequence.process(event, ordinal: ordinal, filterHits: filterHits, into: &matches)
             engine = .sequence(sequence)
         case .sample(var sample):
             engine = .none

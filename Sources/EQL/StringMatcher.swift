@@ -17,12 +17,13 @@ struct StringMatcher: Sendable {
     /// Whether the operator ignores case (`:`, `in~`, `like~`).
     let caseInsensitive: Bool
 
-    /// Builds the matcher for an operator and its constant strings.
-    init(exact: [String] = [], wildcards: [String] = [], regexes: [LuceneRegex] = [], caseInsensitive: Bool) {
+    /// Builds the matcher for an operator and its constant strings (regular expressions that do not
+    /// compile, which the verifier reports, are left out).
+    init(exact: [String] = [], wildcards: [String] = [], regexes: [String] = [], caseInsensitive: Bool) {
         self.caseInsensitive = caseInsensitive
         self.exact = ByteStringSet(exact, caseInsensitive: caseInsensitive)
         self.wildcards = wildcards.map { WildcardPattern($0, caseInsensitive: caseInsensitive) }
-        self.regexes = regexes
+        self.regexes = regexes.compactMap { try? LuceneRegex.compile($0, caseInsensitive: caseInsensitive).get() }
     }
 
     /// Whether the UTF-8 `bytes` match.

@@ -50,7 +50,7 @@ extension Event {
 func evaluate(_ expression: String, _ json: String = "{}") throws -> FieldValue {
     let ast = try Parser.parseExpression(expression)
     try _ = Verifier.staticType(of: ast)
-    var compiler = ExpressionCompiler(fields: FieldCatalog.Builder(), dateFields: [])
+    var compiler = ExpressionCompiler(fields: FieldCatalog.Builder(), dateFields: [], leaves: LeafPool())
     var bindings: [FieldID] = []
     let node = try compiler.value(ast, &bindings)
     var reader = EventReader(catalog: compiler.fields.build())
