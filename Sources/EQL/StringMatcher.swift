@@ -61,30 +61,69 @@ struct StringMatcher: Sendable {
     }
 }
 
-/// A Lucene-style regular expression (`regex`/`regex~`), always matching the whole string.
+/// A Lucene-style regular expression (`regex`/`regex~`), always matching the whole string; `.`
+/// matches any character, line terminators included, as in Lucene.
+///
+/// Rules often write `.*R.*` (R anywhere in the value). Anchored, that makes the engine try every
+/// start and let `.*` run to the end and back, quadratic in the value's length; it is run instead as
+/// an unanchored search for R, which matches the same values (when R has no top-level `|`).
 struct LuceneRegex: @unchecked Sendable {
     // NSRegularExpression is immutable and documented as thread-safe.
     private let expression: NSRegularExpression
+    /// Whether `expression` is the core of a `.*R.*` pattern, searched for anywhere.
+    let searchesAnywhere: Bool
 
     /// Compiles `pattern`, or fails when it is not a valid expression.
     static func compile(_ pattern: String, caseInsensitive: Bool) -> Result<LuceneRegex, RegexSyntaxError> {
-        let options: NSRegularExpression.Options = caseInsensitive ? [.caseInsensitive] : []
+        var options: NSRegularExpression.Options = [.dotMatchesLineSeparators]
+        if caseInsensitive { options.insert(.caseInsensitive) }
+        let core = anywhereCore(of: pattern)
         do {
-            let expression = try NSRegularExpression(pattern: "^(?:" + pattern + ")$", options: options)
-            return .success(LuceneRegex(expression: expression))
+            let expression = try NSRegularExpression(pattern: core ?? #"\A(?:"# + pattern + #")\z"#, options: options)
+            return .success(LuceneRegex(expression: expression, searchesAnywhere: core != nil))
         } catch {
             return .failure(RegexSyntaxError(pattern: pattern))
         }
     }
 
-    private init(expression: NSRegularExpression) {
+    /// `R` when `pattern` is `.*R.*` and R has no `|` outside groups and classes (whose alternatives
+    /// the surrounding `.*` would not all enclose), else `nil`.
+    static func anywhereCore(of pattern: String) -> String? {
+        let bytes = Array(pattern.utf8)
+        guard bytes.count >= 4, bytes.starts(with: Array(".*".utf8)), bytes.suffix(2).elementsEqual(".*".utf8) else { return nil }
+        let core = Array(bytes[2 ..< bytes.count - 2])
+        // `.*?R.*`, `.*+R.*`, `.*{2}R.*`: the `.*` is quantified further; leave it whole.
+        if let first = core.first, "?+*{".utf8.contains(first) { return nil }
+        var depth = 0
+        var inClass = false
+        var index = 0
+        while index < core.count {
+            switch core[index] {
+            case UInt8(ascii: "\\"):
+                // An escape: the next byte is literal. A core ending in `\` escaped the final `.`.
+                if index + 1 == core.count { return nil }
+                index += 1
+            case UInt8(ascii: "[") where !inClass: inClass = true
+            case UInt8(ascii: "]") where inClass: inClass = false
+            case UInt8(ascii: "(") where !inClass: depth += 1
+            case UInt8(ascii: ")") where !inClass: depth -= 1
+            case UInt8(ascii: "|") where !inClass && depth == 0: return nil
+            default: break
+            }
+            index += 1
+        }
+        return String(decoding: core, as: UTF8.self)
+    }
+
+    private init(expression: NSRegularExpression, searchesAnywhere: Bool) {
         self.expression = expression
+        self.searchesAnywhere = searchesAnywhere
     }
 
     /// Whether the whole of `text` matches.
     func matches(_ text: String) -> Bool {
         let range = NSRange(text.startIndex ..< text.endIndex, in: text)
-        return expression.firstMatch(in: text, options: [.anchored], range: range) != nil
+        return expression.firstMatch(in: text, options: searchesAnywhere ? [] : [.anchored], range: range) != nil
     }
 }
 

@@ -109,6 +109,26 @@ import Testing
         }
     }
 
+    @Test func regexesMatchWholeValuesAndDotMatchesEverything() throws {
+        #expect(LuceneRegex.anywhereCore(of: #".*[0-9]{1,3}\.[0-9]{1,3}.*"#) == #"[0-9]{1,3}\.[0-9]{1,3}"#)
+        #expect(LuceneRegex.anywhereCore(of: ".*a|b.*") == nil, "a top-level alternative is not enclosed by both .*")
+        #expect(LuceneRegex.anywhereCore(of: ".*(a|b).*") == "(a|b)")
+        #expect(LuceneRegex.anywhereCore(of: ".*[|]x.*") == "[|]x")
+        #expect(LuceneRegex.anywhereCore(of: #".*a\.*"#) == nil, "the last dot is escaped: a followed by dots")
+        #expect(LuceneRegex.anywhereCore(of: ".*?a.*") == nil)
+        func matches(_ pattern: String, _ text: String, caseInsensitive: Bool = false) throws -> Bool {
+            try LuceneRegex.compile(pattern, caseInsensitive: caseInsensitive).get().matches(text)
+        }
+        // Searched anywhere or anchored, the whole value must match the whole pattern.
+        for (pattern, text, expected) in [(".*b.*", "abc", true), (".*b.*", "ac", false), (".*a|b.*", "xa", true),
+                                          (".*a|b.*", "bx", true), (".*a|b.*", "xbx", false), ("b", "abc", false),
+                                          (#".*a\.*"#, "xa..", true), (#".*a\.*"#, "xa.b", false),
+                                          (".*b.*", "a\nb\nc", true), ("a.c", "a\nc", true)] {
+            #expect(try matches(pattern, text) == expected, "\(pattern) on \(text.debugDescription)")
+        }
+        #expect(try matches(".*B.*", "abc", caseInsensitive: true))
+    }
+
     @Test func stringSetsFindEveryMemberAndNothingElse() {
         let members = ["", "sh", "bash", "BASH", "/usr/bin/python3", String(repeating: "x", count: 63), String(repeating: "x", count: 64),
                        String(repeating: "y", count: 200), "été"]
