@@ -42,6 +42,8 @@ public struct RuleEvaluator {
     private let singleRules: [DetectionRule]
     /// `singleRules[i].query`: tested per event without copying the rule.
     private let singleQueries: [CompiledQuery]
+    /// `singleQueries`, tested without retaining each (the array above keeps them alive).
+    private let unretainedSingleQueries: [Unmanaged<CompiledQuery>]
     /// Which single-event rules each event can match.
     private let singleIndex: RuleIndex?
     /// Results of the string comparisons rules share, for the event being evaluated.
@@ -73,6 +75,7 @@ public struct RuleEvaluator {
         self.unboundedStateRetention = unboundedStateRetention
         singleRules = ruleSet.rules.filter { !$0.query.query.needsOrderedInput }
         singleQueries = singleRules.map(\.query)
+        unretainedSingleQueries = singleQueries.map(Unmanaged.passUnretained)
         singleIndex = usesRuleIndex ? RuleIndex(singleQueries, catalog: ruleSet.catalog) : nil
         let readerTimeFields = ruleSet.timestampPaths.compactMap { ruleSet.catalog.id(of: $0) }
         let codec = compressesHeldEvents
@@ -152,9 +155,9 @@ public struct RuleEvaluator {
         memo.beginEvent()
         if let singleIndex {
             singleIndex.candidates(of: event, into: &candidates)
-            for index in candidates where singleQueries[index].matches(event, memo: memo) { raise(single: index, event: event, into: &alerts) }
+            for index in candidates where matchesSingle(index, event) { raise(single: index, event: event, into: &alerts) }
         } else {
-            for index in singleQueries.indices where singleQueries[index].matches(event, memo: memo) { raise(single: index, event: event, into: &alerts) }
+            for index in singleQueries.indices where matchesSingle(index, event) { raise(single: index, event: event, into: &alerts) }
         }
         guard !timelines.isEmpty else { return }
         arrivals &+= 1
@@ -166,6 +169,11 @@ public struct RuleEvaluator {
             case .untimed: statistics.untimedEvents += 1
             }
         }
+    }
+
+    @inline(__always)
+    private func matchesSingle(_ index: Int, _ event: Event) -> Bool {
+        unretainedSingleQueries[index]._withUnsafeGuaranteedRef { $0.matches(event, memo: memo) }
     }
 
     /// Called while no events arrive. Event time stands still on an idle stream, so sequences
@@ -241,6 +249,8 @@ private struct Timeline {
     var rules: [DetectionRule] = []
     /// `rules[i].query`, tested per event without copying the rule.
     var queries: [CompiledQuery] = []
+    /// `queries`, tested without retaining each (`queries` keeps them alive).
+    var unretainedQueries: [Unmanaged<CompiledQuery>] = []
     /// Which of `queries` each event can be relevant to; `nil` tests them all.
     var index: RuleIndex?
     /// Scratch list of candidate rules, reused across events.
@@ -260,6 +270,7 @@ private struct Timeline {
     mutating func add(_ rule: DetectionRule, codec: RetainedEventCodec?) {
         rules.append(rule)
         queries.append(rule.query)
+        unretainedQueries.append(Unmanaged.passUnretained(rule.query))
         matchers.append(rule.query.makeMatcher(codec: codec))
     }
 
@@ -278,9 +289,10 @@ private struct Timeline {
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
         var relevantRules: [RelevantRule] = []
         func test(_ rule: Int) {
-            if let hits = queries[rule].filterHits(event, memo: memo) {
+            let query = unretainedQueries[rule]
+            if let hits = query._withUnsafeGuaranteedRef({ $0.filterHits(event, memo: memo) }) {
                 if hits != 0 { relevantRules.append(RelevantRule(rule: rule, filterHits: hits)) }
-            } else if queries[rule].matches(event, memo: memo) {
+            } else if query._withUnsafeGuaranteedRef({ $0.matches(event, memo: memo) }) {
                 relevantRules.append(RelevantRule(rule: rule, filterHits: nil))
             }
         }

@@ -103,7 +103,8 @@ public final class CompiledQuery: Sendable {
     /// `memo` (of the pool the query was compiled with, begun for `event`) shares the results of
     /// string comparisons with the other queries tested on the same event.
     public func matches(_ event: Event, memo: LeafMemo? = nil) -> Bool {
-        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event, memo: memo) == true { return true }
+        let slots = memo?.slots
+        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event, memo: slots) == true { return true }
         return false
     }
 
@@ -114,7 +115,8 @@ public final class CompiledQuery: Sendable {
     public func filterHits(_ event: Event, memo: LeafMemo? = nil) -> UInt64? {
         guard borrowedRelevanceFilters.count <= 64 else { return nil }
         var hits: UInt64 = 0
-        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event, memo: memo) == true {
+        let slots = memo?.slots
+        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event, memo: slots) == true {
             hits |= 1 << UInt64(index)
         }
         return hits

@@ -19,7 +19,7 @@ class Condition: @unchecked Sendable {
     // @unchecked: every subclass is final and immutable.
     /// The truth of the condition for `event`. With a `memo` (of the pool the condition was compiled
     /// with, begun for this event), shared leaves are tested once per event.
-    func test(_ event: Event, memo: LeafMemo?) -> Truth { preconditionFailure("\(type(of: self)) must override test(_:)") }
+    func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { preconditionFailure("\(type(of: self)) must override test(_:)") }
 }
 
 /// A constant condition (`true`, `false`, `null`).
@@ -28,7 +28,7 @@ final class ConstantCondition: Condition {
     init(truth: Truth) {
         self.truth = truth
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth { truth }
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { truth }
 }
 
 /// Kleene `not`.
@@ -37,7 +37,7 @@ final class NotCondition: Condition {
     init(operand: Condition) {
         self.operand = operand
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth { operand.test(event, memo: memo).map { !$0 } }
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { operand.test(event, memo: memo).map { !$0 } }
 }
 
 /// Kleene `and` over two or more conditions, evaluated left to right with short-circuit.
@@ -48,7 +48,7 @@ final class AndCondition: Condition {
         self.operands = operands
         borrowed = operands.map(BorrowedCondition.init)
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth { kleene(borrowed, event, memo, decidedBy: false) }
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { kleene(borrowed, event, memo, decidedBy: false) }
 }
 
 /// Kleene `or` over two or more conditions.
@@ -59,7 +59,7 @@ final class OrCondition: Condition {
         self.operands = operands
         borrowed = operands.map(BorrowedCondition.init)
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth { kleene(borrowed, event, memo, decidedBy: true) }
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { kleene(borrowed, event, memo, decidedBy: true) }
 }
 
 /// A condition referenced without ownership, for the hot loops over many conditions: whoever made
@@ -70,7 +70,7 @@ struct BorrowedCondition {
     init(_ condition: Condition) {
         self.condition = Unmanaged.passUnretained(condition)
     }
-    @inline(__always) func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    @inline(__always) func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         condition._withUnsafeGuaranteedRef { $0.test(event, memo: memo) }
     }
 }
@@ -78,7 +78,7 @@ struct BorrowedCondition {
 /// Kleene `and` (`decidedBy: false`) or `or` (`decidedBy: true`), left to right: the first operand
 /// that is `decidedBy` decides; otherwise unknown if any operand was, else `!decidedBy`.
 @inline(__always)
-private func kleene(_ operands: [BorrowedCondition], _ event: Event, _ memo: LeafMemo?, decidedBy decisive: Bool) -> Truth {
+private func kleene(_ operands: [BorrowedCondition], _ event: Event, _ memo: LeafMemo.Slots?, decidedBy decisive: Bool) -> Truth {
     var unknown = false
     for index in operands.indices {
         switch operands[index].test(event, memo: memo) {
@@ -102,7 +102,7 @@ final class FieldStringCondition: Condition {
         self.matcher = matcher
         self.memoSlot = memoSlot
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         if let memo {
             if let known = memo.result(memoSlot) { return known }
             let result = evaluate(event)
@@ -140,7 +140,7 @@ final class FieldComparisonCondition: Condition {
         self.operation = operation
         self.constant = constant
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         for index in event.slotRange(of: field) {
             let value = Value.of(event.slots[index])
             if case .bool(true) = Comparison.apply(operation, value, constant, in: event) { return true }
@@ -157,7 +157,7 @@ final class FieldIsNullCondition: Condition {
         self.field = field
         self.negated = negated
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         var present = false
         for index in event.slotRange(of: field) where event.slots[index].kind != .null {
             present = true
@@ -175,7 +175,7 @@ final class FieldCIDRCondition: Condition {
         self.field = field
         self.blocks = blocks
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             guard slot.kind == .string else { continue }
@@ -199,7 +199,7 @@ final class LeafCondition: Condition {
         self.fields = fields
         self.nullIsFalse = nullIsFalse
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         let count = fields.count
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count * 3)) { buffer in
             let choices = buffer.baseAddress!
@@ -245,7 +245,7 @@ final class CategoryCondition: Condition {
         self.field = field
         self.category = category
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             guard slot.kind == .string else { continue }
@@ -269,7 +269,7 @@ final class FieldTimeComparisonCondition: Condition {
         self.operation = operation
         self.millis = millis
     }
-    override func test(_ event: Event, memo: LeafMemo?) -> Truth {
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         for index in event.slotRange(of: field) {
             let slot = event.slots[index]
             let value: Int64?

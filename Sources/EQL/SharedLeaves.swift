@@ -35,50 +35,61 @@ public final class LeafPool {
 ///
 /// Owned by one thread (a shard's evaluator), which calls ``beginEvent()`` before testing an event's
 /// rules: results are stamped with the event's number, so starting the next event forgets them all at
-/// once.
+/// once. Conditions read and write it through ``Slots``, a view of plain pointers that costs no
+/// reference counting per test.
 public final class LeafMemo {
-    private let capacity: Int
-    private let stamps: UnsafeMutablePointer<UInt32>
-    private let results: UnsafeMutablePointer<Bool>
-    private var current: UInt32 = 1
+    /// The memo's storage as the conditions use it.
+    struct Slots {
+        let capacity: Int
+        let stamps: UnsafeMutablePointer<UInt32>
+        let results: UnsafeMutablePointer<Bool>
+        /// The current event's stamp.
+        let current: UnsafeMutablePointer<UInt32>
+
+        /// The result recorded for `slot` during this event, if any.
+        @inline(__always)
+        func result(_ slot: Int32) -> Bool? {
+            let index = Int(slot)
+            guard index < capacity, stamps[index] == current.pointee else { return nil }
+            return results[index]
+        }
+
+        /// Records `result` for `slot` during this event.
+        @inline(__always)
+        func record(_ result: Bool, _ slot: Int32) {
+            let index = Int(slot)
+            guard index < capacity else { return }
+            stamps[index] = current.pointee
+            results[index] = result
+        }
+    }
+
+    let slots: Slots
 
     /// A memo with `slots` slots: a pool's ``LeafPool/count``.
-    public init(slots: Int) {
-        capacity = slots
-        stamps = .allocate(capacity: max(1, capacity))
-        stamps.initialize(repeating: 0, count: max(1, capacity))
-        results = .allocate(capacity: max(1, capacity))
-        results.initialize(repeating: false, count: max(1, capacity))
+    public init(slots count: Int) {
+        let size = max(1, count)
+        let stamps = UnsafeMutablePointer<UInt32>.allocate(capacity: size)
+        stamps.initialize(repeating: 0, count: size)
+        let results = UnsafeMutablePointer<Bool>.allocate(capacity: size)
+        results.initialize(repeating: false, count: size)
+        let current = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+        current.initialize(to: 1)
+        slots = Slots(capacity: count, stamps: stamps, results: results, current: current)
     }
 
     deinit {
-        stamps.deallocate()
-        results.deallocate()
+        slots.stamps.deallocate()
+        slots.results.deallocate()
+        slots.current.deallocate()
     }
 
     /// Forgets the previous event's results.
     public func beginEvent() {
-        current &+= 1
-        if current == 0 {
-            stamps.update(repeating: 0, count: max(1, capacity))
-            current = 1
+        slots.current.pointee &+= 1
+        if slots.current.pointee == 0 {
+            slots.stamps.update(repeating: 0, count: max(1, slots.capacity))
+            slots.current.pointee = 1
         }
-    }
-
-    /// The result recorded for `slot` during this event, if any.
-    @inline(__always)
-    func result(_ slot: Int32) -> Bool? {
-        let index = Int(slot)
-        guard index < capacity, stamps[index] == current else { return nil }
-        return results[index]
-    }
-
-    /// Records `result` for `slot` during this event.
-    @inline(__always)
-    func record(_ result: Bool, _ slot: Int32) {
-        let index = Int(slot)
-        guard index < capacity else { return }
-        stamps[index] = current
-        results[index] = result
     }
 }
