@@ -16,14 +16,14 @@ import ECS
 /// `and`/`or` can test their operands without retaining them (``BorrowedCondition``), which a
 /// protocol existential does not allow.
 class Condition: @unchecked Sendable {
-    // @unchecked: every subclass is final and immutable.
+    // @unchecked (here and restated by each subclass): every subclass is final and immutable.
     /// The truth of the condition for `event`. With a `memo` (of the pool the condition was compiled
     /// with, begun for this event), shared leaves are tested once per event.
     func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { preconditionFailure("\(type(of: self)) must override test(_:)") }
 }
 
 /// A constant condition (`true`, `false`, `null`).
-final class ConstantCondition: Condition {
+final class ConstantCondition: Condition, @unchecked Sendable {
     let truth: Truth
     init(truth: Truth) {
         self.truth = truth
@@ -32,7 +32,7 @@ final class ConstantCondition: Condition {
 }
 
 /// Kleene `not`.
-final class NotCondition: Condition {
+final class NotCondition: Condition, @unchecked Sendable {
     let operand: Condition
     init(operand: Condition) {
         self.operand = operand
@@ -41,7 +41,7 @@ final class NotCondition: Condition {
 }
 
 /// Kleene `and` over two or more conditions, evaluated left to right with short-circuit.
-final class AndCondition: Condition {
+final class AndCondition: Condition, @unchecked Sendable {
     let operands: [Condition]
     private let borrowed: [BorrowedCondition]
     init(operands: [Condition]) {
@@ -52,7 +52,7 @@ final class AndCondition: Condition {
 }
 
 /// Kleene `or` over two or more conditions.
-final class OrCondition: Condition {
+final class OrCondition: Condition, @unchecked Sendable {
     let operands: [Condition]
     private let borrowed: [BorrowedCondition]
     init(operands: [Condition]) {
@@ -92,7 +92,7 @@ private func kleene(_ operands: [BorrowedCondition], _ event: Event, _ memo: Lea
 
 /// `field == "a"`, `field in ("a", "b")`, `field : "a*"`, `field like~ …`, `field regex …`:
 /// true when any value of the field matches.
-final class FieldStringCondition: Condition {
+final class FieldStringCondition: Condition, @unchecked Sendable {
     let field: FieldID
     let matcher: StringMatcher
     /// This condition's slot in a ``LeafMemo`` (it may be shared by many rules: see ``LeafPool``).
@@ -131,7 +131,7 @@ final class FieldStringCondition: Condition {
 
 /// `field OP constant` for numbers, booleans and ordered string comparisons: true when any value
 /// of the field satisfies it.
-final class FieldComparisonCondition: Condition {
+final class FieldComparisonCondition: Condition, @unchecked Sendable {
     let field: FieldID
     let operation: ComparisonOperator
     let constant: Value
@@ -150,7 +150,7 @@ final class FieldComparisonCondition: Condition {
 }
 
 /// `field == null` (no non-null value) or `field != null` (some non-null value).
-final class FieldIsNullCondition: Condition {
+final class FieldIsNullCondition: Condition, @unchecked Sendable {
     let field: FieldID
     let negated: Bool
     init(field: FieldID, negated: Bool) {
@@ -168,7 +168,7 @@ final class FieldIsNullCondition: Condition {
 }
 
 /// `cidrMatch(field, "10.0.0.0/8", …)`: true when any value of the field is an address in a block.
-final class FieldCIDRCondition: Condition {
+final class FieldCIDRCondition: Condition, @unchecked Sendable {
     let field: FieldID
     let blocks: [CIDRBlock]
     init(field: FieldID, blocks: [CIDRBlock]) {
@@ -188,7 +188,7 @@ final class FieldCIDRCondition: Condition {
 
 /// Any other leaf: an expression evaluated for every combination of the values of the fields it
 /// reads (each absent field contributes one null).
-final class LeafCondition: Condition {
+final class LeafCondition: Condition, @unchecked Sendable {
     let node: any ValueNode
     let fields: [FieldID]
     /// Whether a null result counts as false (Lucene query semantics) rather than unknown.
@@ -238,7 +238,7 @@ final class LeafCondition: Condition {
 
 /// The event-category test of `<category> where`: any value of `event.category` equals the
 /// category (case-sensitively, as Elasticsearch's term query).
-final class CategoryCondition: Condition {
+final class CategoryCondition: Condition, @unchecked Sendable {
     let field: FieldID
     let category: [UInt8]
     init(field: FieldID, category: [UInt8]) {
@@ -260,7 +260,7 @@ final class CategoryCondition: Condition {
 
 /// `dateField OP constant` on a field with date semantics: each value (ISO 8601 string or epoch
 /// milliseconds) is compared as an instant at millisecond precision.
-final class FieldTimeComparisonCondition: Condition {
+final class FieldTimeComparisonCondition: Condition, @unchecked Sendable {
     let field: FieldID
     let operation: ComparisonOperator
     let millis: Int64
