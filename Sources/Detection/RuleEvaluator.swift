@@ -33,7 +33,9 @@ public struct EvaluatorStatistics: Sendable {
 ///
 /// A ``RuleIndex`` per rule group skips the rules an event cannot match (single-event rules are
 /// tested, and sequence rules see the event, only when their index key admits it); alerts and their
-/// order are those of testing every rule.
+/// order are those of testing every rule. A string comparison several rules share is tested once per
+/// event (``LeafMemo``), and the events partial sequences hold are kept compressed
+/// (``RetainedEventCodec``).
 ///
 /// One evaluator is owned by one thread; it takes no locks.
 public struct RuleEvaluator {

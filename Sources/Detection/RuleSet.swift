@@ -39,7 +39,7 @@ public final class RuleSet: Sendable {
     /// Timestamp paths for the event reader: `@timestamp`.
     public let timestampPaths: [String]
     /// The string comparisons the rules share (one ``LeafPool``): the slots a ``LeafMemo`` needs.
-    public let sharedComparisons: Int
+    let sharedComparisons: Int
 
     /// Rule files that failed.
     public var failures: [RuleLoadError] { outcomes.compactMap(\.error) }
