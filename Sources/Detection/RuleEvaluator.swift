@@ -17,6 +17,11 @@ public struct EvaluatorStatistics: Sendable {
     public var liveSequences = 0
     /// Partial sequences evicted by the cap on live sequences.
     public var evictions = 0
+    /// Events handed to sequence rules before the allowed lateness had passed, because the reorder
+    /// buffer reached ``RuleEvaluator/maximumBufferedBytes``; events arriving behind them count as late.
+    public var earlyReleases = 0
+    /// Bytes the reorder buffer holds now (events waiting for the allowed lateness to pass).
+    public var bufferedBytes = 0
 
     /// Creates zeroed counters.
     public init() {}
@@ -29,7 +34,9 @@ public struct EvaluatorStatistics: Sendable {
 /// releases an event once the newest event time seen is `allowedLateness` past it (and, with several
 /// source lanes, once every lane still being read is that far past it: see ``LaneClock``). Within that
 /// bound, out-of-order arrival gives exactly the alerts of sorted input; an event later than that is
-/// counted in ``EvaluatorStatistics/lateEvents`` and skipped by sequence rules.
+/// counted in ``EvaluatorStatistics/lateEvents`` and skipped by sequence rules. The buffer holds at
+/// most ``maximumBufferedBytes``: past it, its oldest events are released early (counted in
+/// ``EvaluatorStatistics/earlyReleases``), so memory stays bounded at any event rate.
 ///
 /// A ``RuleIndex`` per rule group skips the rules an event cannot match (single-event rules are
 /// tested, and sequence rules see the event, only when their index key admits it); alerts and their
@@ -56,6 +63,10 @@ public struct RuleEvaluator {
     private var arrivals: UInt64 = 0
     /// How far behind the newest event time an event may arrive and still be ordered correctly.
     public let allowedLateness: Int64
+    /// The most bytes (documents and value slots) the reorder buffer holds.
+    public let maximumBufferedBytes: Int
+    /// The default ``maximumBufferedBytes``: 256 MiB, about 120,000 Elastic Defend process events.
+    public static let defaultMaximumBufferedBytes = 256 << 20
     /// Running counters.
     public private(set) var statistics = EvaluatorStatistics()
 
@@ -68,8 +79,10 @@ public struct RuleEvaluator {
     /// `compressesHeldEvents: false` keeps the events of partial sequences whole (see
     /// ``RetainedEventCodec``: compressed, they cost about a sixth of the memory).
     public init(ruleSet: RuleSet, allowedLateness: Int64 = 5_000_000_000,
-                unboundedStateRetention: Int64 = 3_600_000_000_000, usesRuleIndex: Bool = true,
-                compressesHeldEvents: Bool = true) {
+                unboundedStateRetention: Int64 = 3_600_000_000_000,
+                maximumBufferedBytes: Int = RuleEvaluator.defaultMaximumBufferedBytes,
+                usesRuleIndex: Bool = true, compressesHeldEvents: Bool = true) {
+        self.maximumBufferedBytes = max(0, maximumBufferedBytes)
         self.ruleSet = ruleSet
         self.factory = AlertFactory(catalog: ruleSet.catalog)
         memo = LeafMemo(slots: ruleSet.sharedComparisons)
@@ -163,13 +176,33 @@ public struct RuleEvaluator {
         }
         guard !timelines.isEmpty else { return }
         arrivals &+= 1
+        var buffered = false
         for index in timelines.indices {
             let outcome = timelines[index].accept(event, arrival: arrivals, memo: memo)
             switch outcome {
-            case .buffered, .irrelevant: break
+            case .buffered: buffered = true
+            case .irrelevant: break
             case .late: statistics.lateEvents += 1
             case .untimed: statistics.untimedEvents += 1
             }
+        }
+        if buffered, bufferedBytes > maximumBufferedBytes { releaseEarly(into: &alerts) }
+    }
+
+    private var bufferedBytes: Int { timelines.reduce(0) { $0 + $1.bufferedBytes } }
+
+    /// The reorder buffer is over its bound: releases the oldest events (all of the oldest event time
+    /// of the timeline that holds it, at a time) until it is back within it.
+    private mutating func releaseEarly(into alerts: inout [Alert]) {
+        while bufferedBytes > maximumBufferedBytes {
+            guard let oldest = timelines.indices.filter({ timelines[$0].buffer.min != nil })
+                .min(by: { timelines[$0].buffer.min!.ordinal < timelines[$1].buffer.min!.ordinal }) else { return }
+            let before = timelines[oldest].buffer.count
+            var matches: [(DetectionRule, SequenceMatch)] = []
+            timelines[oldest].release(upTo: timelines[oldest].buffer.min!.ordinal.timestamp, into: &matches)
+            statistics.earlyReleases += before - timelines[oldest].buffer.count
+            raise(matches, into: &alerts)
+            if timelines[oldest].buffer.count == before { return } // nothing could be released
         }
     }
 
@@ -220,6 +253,7 @@ public struct RuleEvaluator {
     }
 
     private mutating func refreshSequenceStatistics() {
+        statistics.bufferedBytes = bufferedBytes
         statistics.liveSequences = timelines.reduce(0) { $0 + $1.liveSequences }
         statistics.evictions = timelines.reduce(0) { $0 + $1.evictions }
     }
@@ -259,6 +293,8 @@ private struct Timeline {
     var candidates: [Int] = []
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
+    /// Bytes the buffered events hold (documents and value slots).
+    private(set) var bufferedBytes = 0
     /// The newest event time accepted so far.
     var newestTime = Int64.min
     /// Events up to this time have been handed to the matchers.
@@ -307,16 +343,24 @@ private struct Timeline {
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
+        bufferedBytes += Self.bytes(of: event)
         buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event,
                               relevantRules: relevantRules))
         return .buffered
     }
 
+    /// What a buffered event costs: its stored bytes and value slots.
+    static func bytes(of event: Event) -> Int {
+        event.storage.count + MemoryLayout<FieldSlot>.stride * event.slots.count
+    }
+
     mutating func release(upTo watermark: Int64, into matches: inout [(DetectionRule, SequenceMatch)]) {
-        guard watermark > releasedTime else { return }
+        // At the released time itself, only events that arrived exactly at it are left to release.
+        guard watermark > releasedTime || (buffer.min.map { $0.ordinal.timestamp <= watermark } ?? false) else { return }
         var found: [SequenceMatch] = []
         while let next = buffer.min, next.ordinal.timestamp <= watermark {
             let pending = buffer.removeMin()
+            bufferedBytes -= Self.bytes(of: pending.event)
             for relevant in pending.relevantRules {
                 found.removeAll(keepingCapacity: true)
                 matchers[relevant.rule].process(pending.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)

@@ -101,7 +101,8 @@ struct CLITests {
     @Test("out-of-range options are refused, naming the option")
     func optionValidation() throws {
         for (arguments, option) in [(["--shards", "0"], "--shards"), (["--lateness", "-1"], "--lateness"),
-                                    (["--max-partition-skew", "-5"], "--max-partition-skew")] {
+                                    (["--max-partition-skew", "-5"], "--max-partition-skew"),
+                                    (["--reorder-buffer-mb", "0"], "--reorder-buffer-mb")] {
             let result = try tripline(["run", "--input", "Config/sample-events.ndjson", "--output", "-"] + arguments)
             #expect(result.status != 0)
             #expect(result.stderr.contains(option), "\(result.stderr)")

@@ -95,6 +95,8 @@ public struct DetectionSettings: Sendable {
     public static let defaultAllowedLateness: Duration = .seconds(5)
     /// The default ``maximumLaneSkew``.
     public static let defaultMaximumLaneSkew: Duration = .seconds(600)
+    /// The default ``reorderBufferBytes``.
+    public static let defaultReorderBufferBytes = RuleEvaluator.defaultMaximumBufferedBytes
 
     /// A rule file, or a directory searched recursively for `*.toml`.
     public var rulesPath: String
@@ -104,13 +106,18 @@ public struct DetectionSettings: Sendable {
     /// the others; events of a lane further behind count as late. Waiting buffers the other lanes'
     /// sequence events, so this bounds that memory.
     public var maximumLaneSkew: Duration
+    /// The most bytes each shard's reorder buffer holds (sequence events waiting for the allowed
+    /// lateness to pass); past it the oldest are released early, so memory stays bounded whatever the
+    /// event rate. Events arriving behind them then count as late.
+    public var reorderBufferBytes: Int
 
     /// Creates detection settings.
     public init(rulesPath: String = "Rules", allowedLateness: Duration = defaultAllowedLateness,
-                maximumLaneSkew: Duration = defaultMaximumLaneSkew) {
+                maximumLaneSkew: Duration = defaultMaximumLaneSkew, reorderBufferBytes: Int = defaultReorderBufferBytes) {
         self.rulesPath = rulesPath
         self.allowedLateness = allowedLateness
         self.maximumLaneSkew = maximumLaneSkew
+        self.reorderBufferBytes = reorderBufferBytes
     }
 }
 

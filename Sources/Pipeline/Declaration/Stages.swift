@@ -37,11 +37,14 @@ public struct PartitionBy: PipelineStage {
 /// Evaluates the rules found at a path.
 public struct Detect: PipelineStage {
     let settings: DetectionSettings
-    /// Runs the rules under `rules`; sequences tolerate `allowedLateness` of out-of-order arrival and
-    /// wait up to `maximumLaneSkew` of event time for a Kafka partition behind the others.
+    /// Runs the rules under `rules`; sequences tolerate `allowedLateness` of out-of-order arrival,
+    /// wait up to `maximumLaneSkew` of event time for a Kafka partition behind the others, and hold at
+    /// most `reorderBufferBytes` per shard while they wait (see ``DetectionSettings``).
     public init(rules: String = "Rules", allowedLateness: Duration = DetectionSettings.defaultAllowedLateness,
-                maximumLaneSkew: Duration = DetectionSettings.defaultMaximumLaneSkew) {
-        settings = DetectionSettings(rulesPath: rules, allowedLateness: allowedLateness, maximumLaneSkew: maximumLaneSkew)
+                maximumLaneSkew: Duration = DetectionSettings.defaultMaximumLaneSkew,
+                reorderBufferBytes: Int = DetectionSettings.defaultReorderBufferBytes) {
+        settings = DetectionSettings(rulesPath: rules, allowedLateness: allowedLateness, maximumLaneSkew: maximumLaneSkew,
+                                     reorderBufferBytes: reorderBufferBytes)
     }
     public func configure(_ pipeline: inout Pipeline) { pipeline.detection = settings }
 }

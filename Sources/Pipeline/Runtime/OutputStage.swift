@@ -77,10 +77,13 @@ struct OutputStage {
         report.lateEvents += new.lateEvents - old.lateEvents
         report.untimedEvents += new.untimedEvents - old.untimedEvents
         report.evictions += new.evictions - old.evictions
+        report.earlyReleases += new.earlyReleases - old.earlyReleases
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))
         metrics.untimedEvents.increment(by: Int64(new.untimedEvents - old.untimedEvents))
         metrics.evictions.increment(by: Int64(new.evictions - old.evictions))
+        metrics.earlyReleases.increment(by: Int64(new.earlyReleases - old.earlyReleases))
         metrics.liveSequences.record(statistics.reduce(0) { $0 + $1.liveSequences })
+        metrics.reorderBufferBytes.record(statistics.reduce(0) { $0 + $1.bufferedBytes })
     }
 
     private mutating func accept(_ result: WorkerResult) throws {

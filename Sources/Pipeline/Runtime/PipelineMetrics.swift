@@ -8,8 +8,9 @@ import Synchronization
 /// - `tripline_records_total{stage="source"}`, `tripline_events_total{stage="normalizer"}`,
 ///   `tripline_events_total{stage="shard-N"}`, `tripline_alerts_total{rule="…"}`,
 ///   `tripline_dead_letters_total`, `tripline_batches_total`
-/// - `tripline_late_events_total`, `tripline_untimed_events_total`, `tripline_sequence_evictions_total`
-/// - gauges `tripline_live_sequences`, `tripline_queue_depth{queue="shards|output"}`,
+/// - `tripline_late_events_total`, `tripline_untimed_events_total`, `tripline_sequence_evictions_total`,
+///   `tripline_sequence_early_releases_total` (events released before the lateness bound: buffer full)
+/// - gauges `tripline_live_sequences`, `tripline_reorder_buffer_bytes`, `tripline_queue_depth{queue="shards|output"}`,
 ///   `tripline_event_time_lag_seconds` (wall clock minus the newest event time seen), and for sources
 ///   with lanes (Kafka partitions) `tripline_source_lanes_behind` and `tripline_sequence_wait_seconds`
 ///   (how far, in event time, sequence rules wait for the partitions behind)
@@ -23,7 +24,9 @@ public final class PipelineMetrics: Sendable {
     let lateEvents: Counter
     let untimedEvents: Counter
     let evictions: Counter
+    let earlyReleases: Counter
     let liveSequences: Gauge
+    let reorderBufferBytes: Gauge
     let shardQueueDepth: Gauge
     let outputQueueDepth: Gauge
     let eventTimeLag: Gauge
@@ -43,7 +46,9 @@ public final class PipelineMetrics: Sendable {
         lateEvents = Counter(label: "tripline_late_events_total", dimensions: [], factory: factory)
         untimedEvents = Counter(label: "tripline_untimed_events_total", dimensions: [], factory: factory)
         evictions = Counter(label: "tripline_sequence_evictions_total", dimensions: [], factory: factory)
+        earlyReleases = Counter(label: "tripline_sequence_early_releases_total", dimensions: [], factory: factory)
         liveSequences = Gauge(label: "tripline_live_sequences", dimensions: [], factory: factory)
+        reorderBufferBytes = Gauge(label: "tripline_reorder_buffer_bytes", dimensions: [], factory: factory)
         shardQueueDepth = Gauge(label: "tripline_queue_depth", dimensions: [("queue", "shards")], factory: factory)
         outputQueueDepth = Gauge(label: "tripline_queue_depth", dimensions: [("queue", "output")], factory: factory)
         eventTimeLag = Gauge(label: "tripline_event_time_lag_seconds", dimensions: [], factory: factory)

@@ -126,7 +126,8 @@ public final class PipelineRunner: Sendable {
             let worker = ShardWorker(shard: shard, shardCount: shardCount, ruleSet: ruleSet,
                                      normalizer: pipeline.normalizer, partitionField: partitionField,
                                      allowedLateness: pipeline.detection.allowedLateness,
-                                     maximumLaneSkew: pipeline.detection.maximumLaneSkew)
+                                     maximumLaneSkew: pipeline.detection.maximumLaneSkew,
+                                     reorderBufferBytes: pipeline.detection.reorderBufferBytes)
             let thread = Thread {
                 worker.run(input: workerQueues[shard], output: results)
                 finishedWorkers.arriveAndWait()

@@ -16,6 +16,8 @@ public struct RunReport: Sendable {
     public var untimedEvents = 0
     /// Partial sequences evicted by the live-sequence cap.
     public var evictions = 0
+    /// Sequence events released before the allowed lateness because a reorder buffer was full.
+    public var earlyReleases = 0
     /// Shards that evaluated rules.
     public var shards = 0
     /// Wall-clock duration in seconds.
@@ -42,6 +44,7 @@ public struct RunReport: Sendable {
         if lateEvents > 0 { text += "; \(lateEvents) events too late for sequence rules" }
         if untimedEvents > 0 { text += "; \(untimedEvents) events without timestamp skipped by sequence rules" }
         if evictions > 0 { text += "; \(evictions) partial sequences evicted" }
+        if earlyReleases > 0 { text += "; \(earlyReleases) sequence events released early (reorder buffer full)" }
         return text
     }
 }

@@ -75,10 +75,12 @@ struct ShardWorker: Sendable {
     let partitionField: FieldID?
     let allowedLateness: Duration
     let maximumLaneSkew: Duration
+    let reorderBufferBytes: Int
 
     func run(input: BoundedQueue<BatchWork>, output: BoundedQueue<WorkerResult>) {
         var reader = EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths)
-        var evaluator = RuleEvaluator(ruleSet: ruleSet, allowedLateness: allowedLateness.wholeNanoseconds)
+        var evaluator = RuleEvaluator(ruleSet: ruleSet, allowedLateness: allowedLateness.wholeNanoseconds,
+                                      maximumBufferedBytes: reorderBufferBytes)
         let maximumSkew = maximumLaneSkew.wholeNanoseconds
         // Every worker merges every slice's lane times, so all hold the same clock.
         var laneClock = evaluator.makeLaneClock()

@@ -1,0 +1,65 @@
+import Detection
+import ECS
+import Foundation
+import Testing
+
+/// The reorder buffer holds sequence events until the allowed lateness has passed, within a bound on
+/// its bytes: past it the oldest are released early, so memory stays bounded at any event rate.
+@Suite struct ReorderBufferTests {
+    /// The bundled sample's events, sorted by time (so releasing early changes no alert).
+    static func sortedSample(rules: RuleSet) throws -> [Event] {
+        let lines = try String(contentsOf: packageRoot.appendingPathComponent("Config/sample-events.ndjson"), encoding: .utf8)
+            .split(separator: "\n")
+        var reader = EventReader(catalog: rules.catalog, timestampPaths: rules.timestampPaths)
+        let events = try lines.enumerated().map { index, line in
+            try reader.read(bytes: Array(line.utf8), origin: .memory(index: index))
+        }
+        return events.enumerated().sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }.map(\.element)
+    }
+
+    static func run(_ events: [Event], rules: RuleSet, bound: Int, batch: Int = 64,
+                    check: (RuleEvaluator) -> Void = { _ in }) -> (alerts: [Alert], evaluator: RuleEvaluator) {
+        // An hour of lateness: unbounded, every sequence event would wait for the end of input.
+        var evaluator = RuleEvaluator(ruleSet: rules, allowedLateness: 3_600_000_000_000, maximumBufferedBytes: bound)
+        var alerts: [Alert] = []
+        for start in stride(from: 0, to: events.count, by: batch) {
+            evaluator.process(Array(events[start ..< min(start + batch, events.count)]), into: &alerts)
+            check(evaluator)
+        }
+        evaluator.finish(into: &alerts)
+        return (alerts, evaluator)
+    }
+
+    @Test func aFullBufferReleasesItsOldestEventsAndStaysWithinItsBound() throws {
+        let rules = try loadFoundingRules()
+        let events = try Self.sortedSample(rules: rules)
+        let unbounded = Self.run(events, rules: rules, bound: Int.max)
+        #expect(unbounded.evaluator.statistics.earlyReleases == 0)
+        #expect(unbounded.alerts.count == 35)
+        let bound = 16 * 1024
+        var largest = 0
+        let bounded = Self.run(events, rules: rules, bound: bound) { largest = max(largest, $0.statistics.bufferedBytes) }
+        #expect(bounded.evaluator.statistics.earlyReleases > 0)
+        #expect(largest <= bound, "\(largest) bytes held")
+        #expect(Set(bounded.alerts.map(\.uuid)) == Set(unbounded.alerts.map(\.uuid)), "sorted input: the same alerts")
+        #expect(bounded.evaluator.statistics.lateEvents == 0)
+    }
+
+    @Test func anEventBehindAnEarlyReleaseIsLate() throws {
+        let rules = try loadFoundingRules()
+        let events = try Self.sortedSample(rules: rules)
+        // The sequence events (openssl enc) in reverse: each arrives behind those released before it.
+        let relevant = events.filter { event in
+            let args = rules.catalog.id(of: "process.args").map { event.values(of: $0) } ?? []
+            return args.contains(.string("enc"))
+        }
+        #expect(relevant.count > 10)
+        let reversed = Array(relevant.reversed())
+        let one = reversed[0].storage.count + 16 * reversed[0].slots.count
+        let result = Self.run(reversed, rules: rules, bound: 2 * one, batch: 1)
+        #expect(result.evaluator.statistics.earlyReleases > 0)
+        #expect(result.evaluator.statistics.lateEvents > 0, "out of order behind released events: counted late")
+        let roomy = Self.run(reversed, rules: rules, bound: Int.max, batch: 1)
+        #expect(roomy.evaluator.statistics.lateEvents == 0, "within the lateness and the bound: reordered, not late")
+    }
+}
