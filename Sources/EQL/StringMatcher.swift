@@ -41,9 +41,9 @@ struct StringMatcher: Sendable {
                 for index in wildcards.indices where wildcards[index].matches(prepared: bytes, fold: caseInsensitive) { return true }
             }
         }
-        if !regexes.isEmpty {
+        if !regexes.isEmpty, regexes.contains(where: { $0.mayMatch(bytes) }) {
             let text = String(decoding: bytes, as: UTF8.self)
-            for regex in regexes where regex.matches(text) { return true }
+            for regex in regexes where regex.mayMatch(bytes) && regex.matches(text) { return true }
         }
         return false
     }
@@ -67,11 +67,16 @@ struct StringMatcher: Sendable {
 /// Rules often write `.*R.*` (R anywhere in the value). Anchored, that makes the engine try every
 /// start and let `.*` run to the end and back, quadratic in the value's length; it is run instead as
 /// an unanchored search for R, which matches the same values (when R has no top-level `|`).
+///
+/// Most values tested cannot match, and running the engine costs a `String`, its UTF-16 form and
+/// ICU: a value that lacks one of the pattern's ``requiredBytes`` is rejected first, by `memchr`.
 struct LuceneRegex: @unchecked Sendable {
     // NSRegularExpression is immutable and documented as thread-safe.
     private let expression: NSRegularExpression
     /// Whether `expression` is the core of a `.*R.*` pattern, searched for anywhere.
     let searchesAnywhere: Bool
+    /// Bytes every matching value contains (see ``requiredBytes(of:caseInsensitive:)``).
+    let requiredBytes: [UInt8]
 
     /// Compiles `pattern`, or fails when it is not a valid expression.
     static func compile(_ pattern: String, caseInsensitive: Bool) -> Result<LuceneRegex, RegexSyntaxError> {
@@ -80,7 +85,8 @@ struct LuceneRegex: @unchecked Sendable {
         let core = anywhereCore(of: pattern)
         do {
             let expression = try NSRegularExpression(pattern: core ?? #"\A(?:"# + pattern + #")\z"#, options: options)
-            return .success(LuceneRegex(expression: expression, searchesAnywhere: core != nil))
+            return .success(LuceneRegex(expression: expression, searchesAnywhere: core != nil,
+                                        requiredBytes: requiredBytes(of: pattern, caseInsensitive: caseInsensitive)))
         } catch {
             return .failure(RegexSyntaxError(pattern: pattern))
         }
@@ -90,7 +96,8 @@ struct LuceneRegex: @unchecked Sendable {
     /// the surrounding `.*` would not all enclose), else `nil`.
     static func anywhereCore(of pattern: String) -> String? {
         let bytes = Array(pattern.utf8)
-        guard bytes.count >= 4, bytes.starts(with: Array(".*".utf8)), bytes.suffix(2).elementsEqual(".*".utf8) else { return nil }
+        // At least one byte between the two `.*` (an empty expression does not compile).
+        guard bytes.count >= 5, bytes.starts(with: Array(".*".utf8)), bytes.suffix(2).elementsEqual(".*".utf8) else { return nil }
         let core = Array(bytes[2 ..< bytes.count - 2])
         // `.*?R.*`, `.*+R.*`, `.*{2}R.*`: the `.*` is quantified further; leave it whole.
         if let first = core.first, "?+*{".utf8.contains(first) { return nil }
@@ -115,9 +122,74 @@ struct LuceneRegex: @unchecked Sendable {
         return String(decoding: core, as: UTF8.self)
     }
 
-    private init(expression: NSRegularExpression, searchesAnywhere: Bool) {
+    /// The ASCII bytes a match of `pattern` must contain: characters written outside groups and
+    /// classes, literally or escaped (`\.`, `\:`), that no quantifier makes optional (`?`, `*`,
+    /// `{0…}`). None when the pattern has an alternative at its top level; letters are left out when
+    /// case is ignored (Unicode case folding may match them with other bytes), and so are Lucene's
+    /// operators (`~ & @ < > # "`).
+    static func requiredBytes(of pattern: String, caseInsensitive: Bool) -> [UInt8] {
+        let bytes = Array(pattern.utf8)
+        var required: [UInt8] = []
+        var depth = 0
+        var inClass = false
+        var index = 0
+        func isLetter(_ byte: UInt8) -> Bool { ByteText.fold(byte) &- UInt8(ascii: "a") < 26 }
+        func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+        while index < bytes.count {
+            let byte = bytes[index]
+            var literal: UInt8?
+            var next = index + 1
+            if inClass {
+                if byte == UInt8(ascii: "\\") { next = index + 2 } else if byte == UInt8(ascii: "]") { inClass = false }
+                index = next
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\\"):
+                next = index + 2
+                // `\.` is a dot; `\d`, `\s`, `\w` (letters) and `\1` (digits) are classes and references.
+                if index + 1 < bytes.count, bytes[index + 1] < 0x80, !isLetter(bytes[index + 1]), !isDigit(bytes[index + 1]) {
+                    literal = bytes[index + 1]
+                }
+            case UInt8(ascii: "["): inClass = true
+            case UInt8(ascii: "("): depth += 1
+            case UInt8(ascii: ")"): depth -= 1
+            case UInt8(ascii: "|"): if depth == 0 { return [] }
+            case UInt8(ascii: "{"):
+                // A quantifier's bounds are not characters of the value.
+                while next < bytes.count, bytes[next - 1] != UInt8(ascii: "}") { next += 1 }
+            case UInt8(ascii: "."), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "}"),
+                 UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "~"), UInt8(ascii: "&"), UInt8(ascii: "@"), UInt8(ascii: "<"),
+                 UInt8(ascii: ">"), UInt8(ascii: "#"), UInt8(ascii: "\""), UInt8(ascii: "]"):
+                break
+            default:
+                if byte < 0x80 { literal = byte }
+            }
+            if let literal, depth == 0, !(caseInsensitive && isLetter(literal)) {
+                let quantifier = next < bytes.count ? bytes[next] : 0
+                let optional = quantifier == UInt8(ascii: "?") || quantifier == UInt8(ascii: "*")
+                    || (quantifier == UInt8(ascii: "{") && next + 1 < bytes.count
+                        && (bytes[next + 1] == UInt8(ascii: "0") || bytes[next + 1] == UInt8(ascii: ",")))
+                if !optional, !required.contains(literal) { required.append(literal) }
+            }
+            index = next
+        }
+        return required
+    }
+
+    private init(expression: NSRegularExpression, searchesAnywhere: Bool, requiredBytes: [UInt8]) {
         self.expression = expression
         self.searchesAnywhere = searchesAnywhere
+        self.requiredBytes = requiredBytes
+    }
+
+    /// Whether `bytes` contain every required byte, which a match needs.
+    @inline(__always)
+    func mayMatch(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !requiredBytes.isEmpty else { return true }
+        guard let base = bytes.baseAddress else { return false }
+        for byte in requiredBytes where memchr(base, Int32(byte), bytes.count) == nil { return false }
+        return true
     }
 
     /// Whether the whole of `text` matches.

@@ -96,7 +96,7 @@ import Testing
         #expect(WildcardPattern("*", caseInsensitive: false).shape == .general)
         // Random patterns and texts over a small alphabet (upper case, a two-byte scalar, the wildcards),
         // case-sensitive against the definition; case-insensitive against the definition on lowercased text.
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(state: 20_261_125)
         let letters: [Character] = ["a", "b", "A", "é", "É", "/"]
         for _ in 0 ..< 4_000 {
             let pattern = (0 ..< Int.random(in: 0 ... 5, using: &random)).map { _ in (letters + ["*", "*", "?"]).randomElement(using: &random)! }
@@ -116,6 +116,8 @@ import Testing
         #expect(LuceneRegex.anywhereCore(of: ".*[|]x.*") == "[|]x")
         #expect(LuceneRegex.anywhereCore(of: #".*a\.*"#) == nil, "the last dot is escaped: a followed by dots")
         #expect(LuceneRegex.anywhereCore(of: ".*?a.*") == nil)
+        #expect(LuceneRegex.anywhereCore(of: ".*.*") == nil, "nothing between: left whole (an empty expression does not compile)")
+        #expect(try LuceneRegex.compile(".*.*", caseInsensitive: false).get().matches("anything"))
         func matches(_ pattern: String, _ text: String, caseInsensitive: Bool = false) throws -> Bool {
             try LuceneRegex.compile(pattern, caseInsensitive: caseInsensitive).get().matches(text)
         }
@@ -127,6 +129,39 @@ import Testing
             #expect(try matches(pattern, text) == expected, "\(pattern) on \(text.debugDescription)")
         }
         #expect(try matches(".*B.*", "abc", caseInsensitive: true))
+    }
+
+    @Test func regexesNeedTheBytesTheyRequire() throws {
+        func required(_ pattern: String, caseInsensitive: Bool = false) -> String {
+            String(decoding: LuceneRegex.requiredBytes(of: pattern, caseInsensitive: caseInsensitive), as: UTF8.self)
+        }
+        #expect(required(#".*[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}:[0-9]{1,3}.*"#) == ".:")
+        #expect(required(#"/[a-z0-9\s_\-\\./]+\s"#, caseInsensitive: true) == "/")
+        #expect(required("-[A-NP-Za-np-z][A-Za-z]*[RLDwW][A-Za-z]*") == "-")
+        #expect(required("abc", caseInsensitive: true) == "", "letters are not required ignoring case")
+        #expect(required("abc") == "abc")
+        #expect(required("a|b") == "", "a top-level alternative")
+        #expect(required("x?y*z{0,2}w{1,3}v+") == "wv")
+        #expect(required(#"(ab)c\d\1"#) == "c", "groups, class escapes and references require nothing")
+        // Sound on random patterns: whatever matches contains the required bytes.
+        var random = SplitMix64(state: 7)
+        let atoms = ["a", "b", ".", #"\."#, ":", "[ab]", "(a|b)", "(:)"]
+        let quantifiers = ["", "", "?", "*", "+", "{0,2}", "{1,2}"]
+        var checked = 0
+        for _ in 0 ..< 3_000 {
+            var pattern = (0 ..< Int.random(in: 1 ... 4, using: &random)).map { _ in
+                atoms.randomElement(using: &random)! + quantifiers.randomElement(using: &random)!
+            }.joined()
+            if Int.random(in: 0 ..< 5, using: &random) == 0 { pattern += "|" + atoms.randomElement(using: &random)! }
+            let regex = try LuceneRegex.compile(pattern, caseInsensitive: false).get()
+            for _ in 0 ..< 8 {
+                let text = String((0 ..< Int.random(in: 0 ... 5, using: &random)).map { _ in "ab.:".randomElement(using: &random)! })
+                guard regex.matches(text) else { continue }
+                checked += 1
+                #expect(Array(text.utf8).withUnsafeBufferPointer { regex.mayMatch($0) }, "\(pattern) matched \(text) without its bytes")
+            }
+        }
+        #expect(checked > 500)
     }
 
     @Test func stringSetsFindEveryMemberAndNothingElse() {

@@ -6,19 +6,7 @@ import Testing
 /// allowed lateness, then feeding them in ordinal order, gives exactly the matches of sorted input;
 /// and calling `advance` at any points does not change the matches.
 @Suite struct StreamingPropertyTests {
-    /// SplitMix64: small, fast, deterministic.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
+    typealias Random = SplitMix64
 
     static let categories = ["a", "b", "c"]
 

@@ -70,3 +70,17 @@ func matches(_ condition: String, _ json: String) throws -> Bool {
     let query = try harness.compile("any where " + condition)
     return query.matches(try harness.event(json))
 }
+
+/// SplitMix64: a small, fast, seeded generator, so randomized tests repeat exactly.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+}
