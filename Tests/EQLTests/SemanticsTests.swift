@@ -133,7 +133,7 @@ import Testing
 
     @Test func regexesNeedTheBytesTheyRequire() throws {
         func required(_ pattern: String, caseInsensitive: Bool = false) -> String {
-            String(decoding: LuceneRegex.requiredBytes(of: pattern, caseInsensitive: caseInsensitive), as: UTF8.self)
+            String(decoding: RegexFacts(pattern: pattern, caseInsensitive: caseInsensitive).required, as: UTF8.self)
         }
         #expect(required(#".*[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}:[0-9]{1,3}.*"#) == ".:")
         #expect(required(#"/[a-z0-9\s_\-\\./]+\s"#, caseInsensitive: true) == "/")
@@ -143,19 +143,32 @@ import Testing
         #expect(required("a|b") == "", "a top-level alternative")
         #expect(required("x?y*z{0,2}w{1,3}v+") == "wv")
         #expect(required(#"(ab)c\d\1"#) == "c", "groups, class escapes and references require nothing")
+        #expect(required("(?i)abc") == "", "an inline flag: nothing is known")
+        // First and last characters of whole-value matches.
+        let masquerade = RegexFacts(pattern: #"/[a-z0-9\s_\-\\./]+\s"#, caseInsensitive: true)
+        func admits(_ facts: RegexFacts, _ text: String) -> Bool { Array(text.utf8).withUnsafeBufferPointer { facts.admits($0) } }
+        #expect(admits(masquerade, "/usr/bin/ls "))
+        #expect(!admits(masquerade, "/usr/bin/ls"), "must end with a space")
+        #expect(!admits(masquerade, "usr/bin/ls "), "must start with /")
+        #expect(admits(masquerade, "/usr/bin/ls\u{A0}"), "a non-ASCII last character may be Unicode white space")
+        let php = RegexFacts(pattern: #"php?[0-9]?\.?[0-9]{0,2}"#, caseInsensitive: true)
+        #expect(admits(php, "php7.4") && admits(php, "PHP") && !admits(php, "ruby") && !admits(php, ""))
+        #expect(php.last == nil, "the last element is optional")
         // Sound on random patterns: whatever matches contains the required bytes.
         var random = SplitMix64(state: 7)
-        let atoms = ["a", "b", ".", #"\."#, ":", "[ab]", "(a|b)", "(:)"]
-        let quantifiers = ["", "", "?", "*", "+", "{0,2}", "{1,2}"]
+        // (No empty group: ICU takes a second on `()+?`.)
+        let atoms = ["a", "b", "A", ".", #"\."#, ":", "[ab]", "(a|b)", "(:)", #"\s"#, #"\w"#, #"\d"#]
+        let quantifiers = ["", "", "?", "*", "+", "{0,2}", "{1,2}", "+?"]
         var checked = 0
         for _ in 0 ..< 3_000 {
             var pattern = (0 ..< Int.random(in: 1 ... 4, using: &random)).map { _ in
                 atoms.randomElement(using: &random)! + quantifiers.randomElement(using: &random)!
             }.joined()
             if Int.random(in: 0 ..< 5, using: &random) == 0 { pattern += "|" + atoms.randomElement(using: &random)! }
-            let regex = try LuceneRegex.compile(pattern, caseInsensitive: false).get()
+            let caseInsensitive = Bool.random(using: &random)
+            guard case .success(let regex) = LuceneRegex.compile(pattern, caseInsensitive: caseInsensitive) else { continue }
             for _ in 0 ..< 8 {
-                let text = String((0 ..< Int.random(in: 0 ... 5, using: &random)).map { _ in "ab.:".randomElement(using: &random)! })
+                let text = String((0 ..< Int.random(in: 0 ... 5, using: &random)).map { _ in "abAB.: ".randomElement(using: &random)! })
                 guard regex.matches(text) else { continue }
                 checked += 1
                 #expect(Array(text.utf8).withUnsafeBufferPointer { regex.mayMatch($0) }, "\(pattern) matched \(text) without its bytes")
