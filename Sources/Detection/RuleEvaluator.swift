@@ -343,15 +343,10 @@ private struct Timeline {
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
-        bufferedBytes += Self.bytes(of: event)
+        bufferedBytes += event.heapBytes
         buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event,
                               relevantRules: relevantRules))
         return .buffered
-    }
-
-    /// What a buffered event costs: its stored bytes and value slots.
-    static func bytes(of event: Event) -> Int {
-        event.storage.count + MemoryLayout<FieldSlot>.stride * event.slots.count
     }
 
     mutating func release(upTo watermark: Int64, into matches: inout [(DetectionRule, SequenceMatch)]) {
@@ -360,7 +355,7 @@ private struct Timeline {
         var found: [SequenceMatch] = []
         while let next = buffer.min, next.ordinal.timestamp <= watermark {
             let pending = buffer.removeMin()
-            bufferedBytes -= Self.bytes(of: pending.event)
+            bufferedBytes -= pending.event.heapBytes
             for relevant in pending.relevantRules {
                 found.removeAll(keepingCapacity: true)
                 matchers[relevant.rule].process(pending.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)

@@ -28,6 +28,9 @@ public struct Event: Sendable {
     /// The original JSON document.
     public var document: ArraySlice<UInt8> { storage[0 ..< documentLength] }
 
+    /// Bytes the event holds on the heap: its stored bytes and its value slots.
+    public var heapBytes: Int { storage.count + MemoryLayout<FieldSlot>.stride * slots.count }
+
     /// The slot indices holding `field`'s values (empty when the field is absent).
     @inlinable
     public func slotRange(of field: FieldID) -> Range<Int> {

@@ -46,7 +46,7 @@ public struct RetainedEvent: Sendable {
     /// Bytes this retained form holds on the heap (the document, or its compressed form).
     public var heapBytes: Int {
         switch form {
-        case .whole(let event): event.storage.count + MemoryLayout<FieldSlot>.stride * event.slots.count
+        case .whole(let event): event.heapBytes
         case .compressed(let document): document.bytes.count
         }
     }

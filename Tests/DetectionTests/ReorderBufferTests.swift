@@ -55,7 +55,7 @@ import Testing
         }
         #expect(relevant.count > 10)
         let reversed = Array(relevant.reversed())
-        let one = reversed[0].storage.count + 16 * reversed[0].slots.count
+        let one = reversed[0].heapBytes
         let result = Self.run(reversed, rules: rules, bound: 2 * one, batch: 1)
         #expect(result.evaluator.statistics.earlyReleases > 0)
         #expect(result.evaluator.statistics.lateEvents > 0, "out of order behind released events: counted late")

@@ -16,7 +16,7 @@ struct SequenceMemoryMeasurement: Codable {
     /// Resident memory before and after feeding the events (bytes).
     var residentBefore: Int
     var residentAfter: Int
-    /// Mean bytes of one event as read: its stored bytes plus 16 per value slot.
+    /// Mean bytes of one event as read (``Event/heapBytes``: its stored bytes and value slots).
     var averageEventBytes: Double
     /// Mean bytes of one event as a partial sequence holds it (``RetainedEventCodec``).
     var averageHeldEventBytes: Double
@@ -66,7 +66,7 @@ struct MeasureSequenceMemoryCommand: ParsableCommand {
                 for record in records {
                     // Exactly sized bytes, as a source hands them over.
                     let event = try reader.read(bytes: Array(record.bytes[...]), origin: record.origin)
-                    bytes += event.storage.count + 16 * event.slots.count
+                    bytes += event.heapBytes
                     heldBytes += codec.retain(event).heapBytes
                     events.append(event)
                 }
