@@ -11,12 +11,12 @@ import ECS
 /// Leaves that Elasticsearch runs as scripts (functions, arithmetic, field against field) keep
 /// null as unknown. A filter keeps an event only when its condition is true.
 ///
-/// Conditions are final subclasses of one abstract class: testing one passes a reference, where a
-/// struct would copy (and retain the contents of) an existential box at every level of the tree, and
-/// `and`/`or` can test their operands without retaining them (``BorrowedCondition``), which a
-/// protocol existential does not allow.
+/// Conditions are subclasses of one abstract class (`and`/`or` share ``JunctionCondition``; the rest
+/// are final): testing one passes a reference, where a struct would copy (and retain the contents
+/// of) an existential box at every level of the tree, and `and`/`or` can test their operands without
+/// retaining them (``BorrowedCondition``), which a protocol existential does not allow.
 class Condition: @unchecked Sendable {
-    // @unchecked (here and restated by each subclass): every subclass is final and immutable.
+    // @unchecked (here and restated by each subclass): every subclass is immutable.
     /// The truth of the condition for `event`. With a `memo` (of the pool the condition was compiled
     /// with, begun for this event), shared leaves are tested once per event.
     func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { preconditionFailure("\(type(of: self)) must override test(_:)") }
@@ -40,26 +40,46 @@ final class NotCondition: Condition, @unchecked Sendable {
     override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { operand.test(event, memo: memo).map { !$0 } }
 }
 
-/// Kleene `and` over two or more conditions, evaluated left to right with short-circuit.
-final class AndCondition: Condition, @unchecked Sendable {
+/// Kleene `and` or `or` over two or more conditions, evaluated left to right with short-circuit:
+/// the first operand that is `decisive` (`false` for `and`, `true` for `or`) decides; otherwise the
+/// result is unknown if any operand was, else `!decisive`. Operands are tested through unretained
+/// references (``BorrowedCondition``).
+class JunctionCondition: Condition, @unchecked Sendable {
     let operands: [Condition]
     private let borrowed: [BorrowedCondition]
-    init(operands: [Condition]) {
+    private let decisive: Bool
+
+    init(operands: [Condition], decisive: Bool) {
         self.operands = operands
+        self.decisive = decisive
         borrowed = operands.map(BorrowedCondition.init)
     }
-    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { kleene(borrowed, event, memo, decidedBy: false) }
+
+    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
+        var unknown = false
+        for index in borrowed.indices {
+            switch borrowed[index].test(event, memo: memo) {
+            case decisive?: return decisive
+            case nil: unknown = true
+            default: continue
+            }
+        }
+        return unknown ? nil : !decisive
+    }
 }
 
-/// Kleene `or` over two or more conditions.
-final class OrCondition: Condition, @unchecked Sendable {
-    let operands: [Condition]
-    private let borrowed: [BorrowedCondition]
+/// Kleene `and`.
+final class AndCondition: JunctionCondition, @unchecked Sendable {
     init(operands: [Condition]) {
-        self.operands = operands
-        borrowed = operands.map(BorrowedCondition.init)
+        super.init(operands: operands, decisive: false)
     }
-    override func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth { kleene(borrowed, event, memo, decidedBy: true) }
+}
+
+/// Kleene `or`.
+final class OrCondition: JunctionCondition, @unchecked Sendable {
+    init(operands: [Condition]) {
+        super.init(operands: operands, decisive: true)
+    }
 }
 
 /// A condition referenced without ownership, for the hot loops over many conditions: whoever made
@@ -73,21 +93,6 @@ struct BorrowedCondition {
     @inline(__always) func test(_ event: Event, memo: LeafMemo.Slots?) -> Truth {
         condition._withUnsafeGuaranteedRef { $0.test(event, memo: memo) }
     }
-}
-
-/// Kleene `and` (`decidedBy: false`) or `or` (`decidedBy: true`), left to right: the first operand
-/// that is `decidedBy` decides; otherwise unknown if any operand was, else `!decidedBy`.
-@inline(__always)
-private func kleene(_ operands: [BorrowedCondition], _ event: Event, _ memo: LeafMemo.Slots?, decidedBy decisive: Bool) -> Truth {
-    var unknown = false
-    for index in operands.indices {
-        switch operands[index].test(event, memo: memo) {
-        case decisive?: return decisive
-        case nil: unknown = true
-        default: continue
-        }
-    }
-    return unknown ? nil : !decisive
 }
 
 /// `field == "a"`, `field in ("a", "b")`, `field : "a*"`, `field like~ …`, `field regex …`:
