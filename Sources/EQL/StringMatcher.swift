@@ -41,9 +41,11 @@ struct StringMatcher: Sendable {
                 for index in wildcards.indices where wildcards[index].matches(prepared: bytes, fold: caseInsensitive) { return true }
             }
         }
-        if !regexes.isEmpty, regexes.contains(where: { $0.mayMatch(bytes) }) {
-            let text = String(decoding: bytes, as: UTF8.self)
-            for regex in regexes where regex.mayMatch(bytes) && regex.matches(text) { return true }
+        // The text is made once, and only for a regex the bytes do not rule out.
+        var text: String?
+        for regex in regexes where regex.mayMatch(bytes) {
+            if text == nil { text = String(decoding: bytes, as: UTF8.self) }
+            if regex.matches(text!) { return true }
         }
         return false
     }
