@@ -151,8 +151,7 @@ public struct RuleEvaluator {
     /// sequence rules may see, once: ``process(_:ceilings:into:)`` for a batch decoded in slices.
     public mutating func process(parts: some Collection<[Event]>, ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
         for events in parts {
-            // By index: each event is borrowed from the array, not copied out of it.
-            for index in events.indices { evaluate(events[index], into: &alerts) }
+            for event in events { evaluate(event, into: &alerts) }
         }
         for index in timelines.indices {
             var matches: [(DetectionRule, SequenceMatch)] = []
@@ -326,19 +325,11 @@ private struct Timeline {
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
         var relevantRules: [RelevantRule] = []
-        func test(_ rule: Int) {
-            let query = unretainedQueries[rule]
-            if let hits = query._withUnsafeGuaranteedRef({ $0.filterHits(event, memo: memo) }) {
-                if hits != 0 { relevantRules.append(RelevantRule(rule: rule, filterHits: hits)) }
-            } else if query._withUnsafeGuaranteedRef({ $0.matches(event, memo: memo) }) {
-                relevantRules.append(RelevantRule(rule: rule, filterHits: nil))
-            }
-        }
         if let index {
             index.candidates(of: event, into: &candidates)
-            for rule in candidates { test(rule) }
+            for rule in candidates { test(rule, event, memo: memo, into: &relevantRules) }
         } else {
-            for rule in queries.indices { test(rule) }
+            for rule in queries.indices { test(rule, event, memo: memo, into: &relevantRules) }
         }
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
@@ -347,6 +338,18 @@ private struct Timeline {
         buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event,
                               relevantRules: relevantRules))
         return .buffered
+    }
+
+    /// Appends rule `rule` to `relevantRules` when some stage of it matches `event`. A method, not a
+    /// closure over the event: a capturing local function copied the event (three retains) each call.
+    @inline(__always)
+    private func test(_ rule: Int, _ event: Event, memo: LeafMemo, into relevantRules: inout [RelevantRule]) {
+        let query = unretainedQueries[rule]
+        if let hits = query._withUnsafeGuaranteedRef({ $0.filterHits(event, memo: memo) }) {
+            if hits != 0 { relevantRules.append(RelevantRule(rule: rule, filterHits: hits)) }
+        } else if query._withUnsafeGuaranteedRef({ $0.matches(event, memo: memo) }) {
+            relevantRules.append(RelevantRule(rule: rule, filterHits: nil))
+        }
     }
 
     mutating func release(upTo watermark: Int64, into matches: inout [(DetectionRule, SequenceMatch)]) {

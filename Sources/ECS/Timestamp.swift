@@ -3,65 +3,86 @@ public enum Timestamp {
     /// Parses `2024-07-30T12:34:56.789Z` style timestamps (fraction up to nanoseconds; `Z`, `±HH:MM`,
     /// `±HHMM` or no zone meaning UTC; a date alone is midnight UTC). Returns `nil` when malformed.
     public static func parseISO8601(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var index = 0
-        func digits(_ count: Int) -> Int64? {
-            guard index + count <= text.count else { return nil }
-            var value: Int64 = 0
-            for _ in 0 ..< count {
-                let digit = text[index] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                value = value * 10 + Int64(digit)
-                index += 1
-            }
-            return value
-        }
-        func expect(_ byte: UInt8) -> Bool {
-            guard index < text.count, text[index] == byte else { return false }
-            index += 1
-            return true
-        }
-        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-              let day = digits(2), (1 ... 12).contains(month), (1 ... 31).contains(day) else { return nil }
+        var cursor = DigitCursor(text: text)
+        guard let year = cursor.digits(4), cursor.expect(UInt8(ascii: "-")), let month = cursor.digits(2),
+              cursor.expect(UInt8(ascii: "-")), let day = cursor.digits(2),
+              (1 ... 12).contains(month), (1 ... 31).contains(day) else { return nil }
         var seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
         var nanos: Int64 = 0
-        if index == text.count { return nanoseconds(seconds: seconds, plus: 0) }
-        guard index < text.count, text[index] == UInt8(ascii: "T") || text[index] == UInt8(ascii: " ") else { return nil }
-        index += 1
-        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), hour < 24, minute < 60 else { return nil }
+        if cursor.atEnd { return nanoseconds(seconds: seconds, plus: 0) }
+        guard cursor.expect(UInt8(ascii: "T")) || cursor.expect(UInt8(ascii: " ")) else { return nil }
+        guard let hour = cursor.digits(2), cursor.expect(UInt8(ascii: ":")), let minute = cursor.digits(2),
+              hour < 24, minute < 60 else { return nil }
         seconds += hour * 3600 + minute * 60
-        if expect(UInt8(ascii: ":")) {
-            guard let second = digits(2), second < 61 else { return nil }
+        if cursor.expect(UInt8(ascii: ":")) {
+            guard let second = cursor.digits(2), second < 61 else { return nil }
             seconds += second
-            if expect(UInt8(ascii: ".")) || expect(UInt8(ascii: ",")) {
-                var scale: Int64 = 100_000_000
-                var sawDigit = false
-                while index < text.count, text[index] &- UInt8(ascii: "0") < 10 {
-                    nanos += Int64(text[index] &- UInt8(ascii: "0")) * scale
-                    scale /= 10
-                    index += 1
-                    sawDigit = true
-                }
-                guard sawDigit else { return nil }
+            if cursor.expect(UInt8(ascii: ".")) || cursor.expect(UInt8(ascii: ",")) {
+                guard let fraction = cursor.fractionNanoseconds() else { return nil }
+                nanos = fraction
             }
         }
-        if index < text.count {
-            switch text[index] {
+        if let sign = cursor.peek {
+            switch sign {
             case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-                index += 1
+                cursor.index += 1
             case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                let sign: Int64 = text[index] == UInt8(ascii: "+") ? 1 : -1
-                index += 1
-                guard let offsetHours = digits(2) else { return nil }
-                _ = expect(UInt8(ascii: ":"))
-                let offsetMinutes = index < text.count ? digits(2) : 0
+                cursor.index += 1
+                guard let offsetHours = cursor.digits(2) else { return nil }
+                _ = cursor.expect(UInt8(ascii: ":"))
+                let offsetMinutes = cursor.atEnd ? 0 : cursor.digits(2)
                 guard let offsetMinutes else { return nil }
-                seconds -= sign * (offsetHours * 3600 + offsetMinutes * 60)
+                let offset = offsetHours * 3600 + offsetMinutes * 60
+                seconds -= sign == UInt8(ascii: "+") ? offset : -offset
             default:
                 return nil
             }
         }
-        guard index == text.count else { return nil }
+        guard cursor.atEnd else { return nil }
         return nanoseconds(seconds: seconds, plus: nanos)
+    }
+
+    /// A position in a timestamp's bytes. A struct rather than a local captured by nested functions,
+    /// which Swift would box and check for exclusive access on every digit.
+    private struct DigitCursor {
+        let text: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        var atEnd: Bool { index == text.count }
+        var peek: UInt8? { index < text.count ? text[index] : nil }
+
+        /// Reads exactly `count` decimal digits.
+        mutating func digits(_ count: Int) -> Int64? {
+            guard index + count <= text.count else { return nil }
+            var value: Int64 = 0
+            for offset in 0 ..< count {
+                let digit = text[index &+ offset] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value &* 10 &+ Int64(digit)
+            }
+            index += count
+            return value
+        }
+
+        /// Consumes `byte` when it is next.
+        mutating func expect(_ byte: UInt8) -> Bool {
+            guard index < text.count, text[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        /// Reads a fraction's digits (at least one; those past nanoseconds are ignored) as nanoseconds.
+        mutating func fractionNanoseconds() -> Int64? {
+            var scale: Int64 = 100_000_000
+            var nanos: Int64 = 0
+            let start = index
+            while index < text.count, text[index] &- UInt8(ascii: "0") < 10 {
+                nanos += Int64(text[index] &- UInt8(ascii: "0")) * scale
+                scale /= 10
+                index += 1
+            }
+            return index > start ? nanos : nil
+        }
     }
 
     /// `seconds` in nanoseconds plus `nanos`, or `nil` outside what `Int64` nanoseconds can hold
