@@ -34,6 +34,7 @@ public struct EventReader: Sendable {
     public let timestampFields: [FieldID]
     private var slots: [FieldSlot] = []
     private var unescaped: [UInt8] = []
+    private var memberNames = MemberNamePredictor()
 
     /// The deepest nesting accepted, so hostile input cannot exhaust the stack.
     public static let maximumDepth = 64
@@ -56,16 +57,19 @@ public struct EventReader: Sendable {
         slots.removeAll(keepingCapacity: true)
         unescaped.removeAll(keepingCapacity: true)
         let documentLength = bytes.count
-        let result: Result<Void, EventReadError> = bytes.withUnsafeBufferPointer { input in
-            var scanner = Scanner(input: input, tree: catalog.tree.view, documentLength: documentLength)
-            do throws(EventReadError) {
-                try scanner.readDocument(slots: &slots, unescaped: &unescaped)
-                return .success(())
-            } catch {
-                return .failure(error)
+        let tree = catalog.tree.view
+        try memberNames.withView { (predictor) throws(EventReadError) in
+            let result: Result<Void, EventReadError> = bytes.withUnsafeBufferPointer { input in
+                var scanner = Scanner(input: input, tree: tree, memberNames: predictor, documentLength: documentLength)
+                do throws(EventReadError) {
+                    try scanner.readDocument(slots: &slots, unescaped: &unescaped)
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
             }
+            try result.get()
         }
-        if case .failure(let error) = result { throw error }
         Self.sortByField(&slots)
         var storage = bytes
         if !unescaped.isEmpty { storage.append(contentsOf: unescaped) }
@@ -123,12 +127,15 @@ public struct EventReader: Sendable {
 private struct Scanner {
     let input: UnsafeBufferPointer<UInt8>
     let tree: FieldPathTree.View
+    let memberNames: MemberNamePredictor.View
     let documentLength: Int
     var position = 0
 
-    init(input: UnsafeBufferPointer<UInt8>, tree: FieldPathTree.View, documentLength: Int) {
+    init(input: UnsafeBufferPointer<UInt8>, tree: FieldPathTree.View, memberNames: MemberNamePredictor.View,
+         documentLength: Int) {
         self.input = input
         self.tree = tree
+        self.memberNames = memberNames
         self.documentLength = documentLength
     }
 
@@ -195,12 +202,14 @@ private struct Scanner {
         position &+= 1 // '{'
         skipWhitespace()
         if position < input.count, input[position] == UInt8(ascii: "}") { position &+= 1; return }
+        var ordinal = 0
         while true {
             skipWhitespace()
             guard position < input.count, input[position] == UInt8(ascii: "\"") else {
                 throw fail("expected a member name in double quotes")
             }
-            let member = try readMemberName(in: node)
+            let member = try readMemberName(in: node, ordinal: ordinal)
+            ordinal &+= 1
             skipWhitespace()
             guard position < input.count, input[position] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             position &+= 1
@@ -335,24 +344,37 @@ private struct Scanner {
         }
     }
 
-    /// Reads the member name at `position` and resolves it below tree node `node` (-1 when no
-    /// registered path goes through it, or when `node` is -1).
-    mutating func readMemberName(in node: Int32) throws(EventReadError) -> Int32 {
+    /// Reads the name of the `ordinal`-th member of the object at tree node `node` and resolves it
+    /// below that node (-1 when no registered path goes through it).
+    @inline(__always)
+    mutating func readMemberName(in node: Int32, ordinal: Int) throws(EventReadError) -> Int32 {
+        let start = position &+ 1
+        if start &+ MemberNamePredictor.maximumLength &+ 1 <= input.count,
+           let known = memberNames.predict(node: node, ordinal: ordinal, input: input.baseAddress!, start: start) {
+            position = start &+ Int(known.length) &+ 1
+            return known.resolved
+        }
+        return try resolveMemberName(in: node, ordinal: ordinal)
+    }
+
+    /// ``readMemberName(in:ordinal:)`` for a name not predicted: scans, resolves and remembers it.
+    @inline(never)
+    mutating func resolveMemberName(in node: Int32, ordinal: Int) throws(EventReadError) -> Int32 {
         let start = position &+ 1
         position = runEnd(from: start, orDot: true)
         let dotted = position < input.count && input[position] == UInt8(ascii: ".")
         if dotted { position = plainRunEnd(from: position) }
         if position < input.count, input[position] == UInt8(ascii: "\"") {
             position &+= 1
-            guard node >= 0 else { return FieldPathTree.none }
             let name = UnsafeBufferPointer(rebasing: input[start ..< position &- 1])
-            return dotted ? tree.resolve(name, from: node) : tree.child(of: node, named: name)
+            let resolved = dotted ? tree.resolve(name, from: node) : tree.child(of: node, named: name)
+            memberNames.remember(node: node, ordinal: ordinal, name: name, resolved: resolved)
+            return resolved
         }
         if position == input.count { throw fail("unterminated string") }
         position = start &- 1
         var decoded: [UInt8] = []
         try decodeEscapedString(into: &decoded)
-        guard node >= 0 else { return FieldPathTree.none }
         return decoded.withUnsafeBufferPointer { tree.resolve($0, from: node) }
     }
 

@@ -1,4 +1,5 @@
 import ECS
+import Foundation
 import Testing
 
 @Suite("EventReader")
@@ -102,4 +103,38 @@ struct EventReaderTests {
         let event = try read(json)
         #expect(Array(event.document) == Array(json.utf8))
     }
+
+    @Test("one reader reading documents whose member names change reads each as a fresh reader would")
+    func memberNamePredictionIsExact() throws {
+        // Names a remembered name could be confused with: shorter, longer, a prefix followed by more
+        // bytes, the same name escaped or dotted, 16 and 17 bytes long, and unregistered ones.
+        let processMembers = [#""name":"openssl""#, #""nam":"x""#, #""namex":"y""#, #""na\u006de":"escaped""#,
+                              #""parent.name":"bash""#, #""args":["a","b"]"#, #""abcdefghijklmnop":1"#,
+                              #""abcdefghijklmnopq":2"#, #""parent":{"name":"sh"}"#, #""name ":"space""#]
+        let rootMembers = [#""process":{MEMBERS}"#, #""proc":{MEMBERS}"#, #""process.name":"dotted""#,
+                           #""host":{"id":"h1"}"#, #""count":7"#, #""escaped":"a\"b""#]
+        var shared = reader()
+        var documents = 0
+        for first in rootMembers.indices {
+            for second in rootMembers.indices {
+                for member in processMembers.indices {
+                    let inner = [processMembers[member], processMembers[(member + first) % processMembers.count]]
+                        .joined(separator: ",")
+                    let root = [rootMembers[first], rootMembers[second]].map { $0.replacingOccurrences(of: "MEMBERS", with: inner) }
+                    let json = "{" + root.joined(separator: ",") + "}"
+                    var fresh = reader()
+                    let expected = try fresh.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+                    let actual = try shared.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+                    for path in Self.paths {
+                        #expect(actual.values(of: field(path)) == expected.values(of: field(path)), "\(path) in \(json)")
+                    }
+                    documents += 1
+                }
+            }
+        }
+        #expect(documents == 360)
+        // A name predicted from the documents above, now at the very end of a short document.
+        #expect(try shared.read(bytes: Array(#"{"count":1}"#.utf8), origin: .memory(index: 0)).values(of: field("count")) == [.integer(1)])
+    }
 }
+
