@@ -2,24 +2,37 @@ import ECS
 
 /// A necessary condition of a compiled query, usable to skip it: the query (for sequences and
 /// samples: any of its stage and `until` filters) can only be true of an event when, for at least
-/// one of the ``terms``, some value of the term's field is a string equal to one of its values —
-/// byte for byte, or after lowercasing when case-insensitive — or a number or boolean (whose
-/// string form a term query compares).
+/// one of the ``terms``, some value of the term's field is a string equal to one of its values (or,
+/// for a ``Term/Match/contains`` term, containing one) — byte for byte, or after lowercasing when
+/// case-insensitive — or a number or boolean (whose string form a term query compares).
 ///
 /// Extracted from the compiled conditions, so it agrees with them by construction: the leaves it
 /// understands are `field == "a"`, `field in ("a", "b")`, `field in~ (…)`, `field : "a"` /
-/// `field : ("a", "b")` without wildcards, `field like "a"` without wildcards, and the category of
-/// `process where`. Each is false when the field is missing or holds no matching value (term
-/// semantics, see ``Condition``). A conjunction needs the key of any of its conjuncts (the most
-/// selective is chosen); a disjunction has a key only when every operand has one (their terms
-/// together); `not` and every other leaf have none.
+/// `field : ("a", "b")` and `field like "a"`, and the category of `process where`. Without
+/// wildcards they give an ``Term/Match/equals`` term; with wildcards a ``Term/Match/contains`` term
+/// of each pattern's longest literal run (`*curl*` contains `curl`, `/tmp/*.sh` contains `/tmp/`),
+/// when every run has at least ``SubstringSet/minimumLength`` bytes. Each leaf is false when the
+/// field is missing or holds no matching value (term semantics, see ``Condition``). A conjunction
+/// needs the key of any of its conjuncts (the most selective is chosen); a disjunction has a key
+/// only when every operand has one (their terms together); `not`, `regex` and every other leaf have
+/// none.
 public struct IndexKey: Sendable, Equatable {
     /// One field and the values that satisfy it.
     public struct Term: Sendable, Equatable {
+        /// How a value of the field must relate to one of ``values``.
+        public enum Match: Sendable, Equatable {
+            /// Be equal to it.
+            case equals
+            /// Contain it (it is a literal every matching value holds).
+            case contains
+        }
+
         /// The field whose values decide.
         public let field: FieldID
         /// Whether values compare case-insensitively (`:`, `in~`); then `values` are lowercased.
         public let caseInsensitive: Bool
+        /// Whether a value must equal or contain one of ``values``.
+        public let match: Match
         /// The distinct values (lowercased when case-insensitive), as UTF-8.
         public let values: [[UInt8]]
 
@@ -45,10 +58,12 @@ public struct IndexKey: Sendable, Equatable {
     static func anyOf(_ keys: [IndexKey]) -> IndexKey {
         var terms: [Term] = []
         for term in keys.flatMap(\.terms) {
-            if let index = terms.firstIndex(where: { $0.field == term.field && $0.caseInsensitive == term.caseInsensitive }) {
+            if let index = terms.firstIndex(where: {
+                $0.field == term.field && $0.caseInsensitive == term.caseInsensitive && $0.match == term.match
+            }) {
                 var values = terms[index].values
                 for value in term.values where !values.contains(value) { values.append(value) }
-                terms[index] = Term(field: term.field, caseInsensitive: term.caseInsensitive, values: values)
+                terms[index] = Term(field: term.field, caseInsensitive: term.caseInsensitive, match: term.match, values: values)
             } else {
                 terms.append(term)
             }
@@ -60,14 +75,17 @@ public struct IndexKey: Sendable, Equatable {
     typealias Breadth = (FieldID) -> Int
 
     /// The most selective of several keys that are each necessary: the narrowest broadest field,
-    /// then the fewest values.
+    /// then equality before containment, then the fewest values.
     static func best(_ keys: [IndexKey], breadth: Breadth) -> IndexKey? {
         keys.min { a, b in
             let broadA = a.terms.map { breadth($0.field) }.max() ?? 0, broadB = b.terms.map { breadth($0.field) }.max() ?? 0
             if broadA != broadB { return broadA < broadB }
+            if a.containsSubstrings != b.containsSubstrings { return !a.containsSubstrings }
             return a.valueCount < b.valueCount
         }
     }
+
+    private var containsSubstrings: Bool { terms.contains { $0.match == .contains } }
 
     private var valueCount: Int { terms.reduce(0) { $0 + $1.values.count } }
 
@@ -76,11 +94,21 @@ public struct IndexKey: Sendable, Equatable {
         switch condition {
         case let leaf as FieldStringCondition:
             let matcher = leaf.matcher
-            guard matcher.wildcards.isEmpty, matcher.regexes.isEmpty, !matcher.exact.isEmpty else { return [] }
-            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
-                                          values: matcher.exact.normalizedMembers)])]
+            guard matcher.regexes.isEmpty, !matcher.exact.isEmpty || !matcher.wildcards.isEmpty else { return [] }
+            guard !matcher.wildcards.isEmpty else {
+                return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
+                                              match: .equals, values: matcher.exact.normalizedMembers)])]
+            }
+            // An exact member is its own literal: a value equal to it contains it.
+            var literals = matcher.exact.normalizedMembers
+            for pattern in matcher.wildcards where !literals.contains(pattern.longestLiteral) {
+                literals.append(pattern.longestLiteral)
+            }
+            guard literals.allSatisfy({ $0.count >= SubstringSet.minimumLength }) else { return [] }
+            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.caseInsensitive,
+                                          match: .contains, values: literals)])]
         case let leaf as CategoryCondition:
-            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: false, values: [leaf.category])])]
+            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: false, match: .equals, values: [leaf.category])])]
         case let and as AndCondition:
             return and.operands.flatMap { keys(of: $0, breadth: breadth) }
         case let or as OrCondition:

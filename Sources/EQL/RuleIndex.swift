@@ -4,11 +4,14 @@ import ECS
 /// from one look-up per value of each indexed field instead of a test of every query.
 ///
 /// Each query is indexed under its ``CompiledQuery/indexKey(in:)``: the event is a candidate for
-/// it only when, for some term of the key, a value of the term's field is one of the term's values (compared as the query
-/// compares: case-sensitively for `==`/`in`, lowercased for `:`/`in~`, exactly as ``ByteStringSet``
-/// probes). Queries without a key are candidates for every event. A number or boolean value of an
-/// indexed field makes every query with a term on that field a candidate (term queries compare their
-/// string form). Candidates are a superset of the matching queries; the caller still tests each.
+/// it only when, for some term of the key, a value of the term's field is one of the term's values
+/// (compared as the query compares: case-sensitively for `==`/`in`, lowercased for `:`/`in~`,
+/// exactly as ``ByteStringSet`` probes) or, for a containment term, contains one (all of a field's
+/// literals are found in one pass by a ``SubstringSet``; a non-ASCII value is taken to contain every
+/// case-insensitive literal). Queries without a key are candidates for every event. A number or
+/// boolean value of an indexed field makes every query with a term on that field a candidate (term
+/// queries compare their string form). Candidates are a superset of the matching queries; the
+/// caller still tests each.
 ///
 /// ```swift
 /// let index = RuleIndex(queries, catalog: catalog)
@@ -28,6 +31,13 @@ public struct RuleIndex: Sendable {
         /// Lowercased values of case-insensitive keys, and for each the queries keyed on it.
         let folded: ByteStringSet
         let foldedQueries: [[Int32]]
+        /// Literals that values must contain, case-sensitive and lowercased, and for each the queries.
+        let containedExact: SubstringSet
+        let containedExactQueries: [[Int32]]
+        let containedFolded: SubstringSet
+        let containedFoldedQueries: [[Int32]]
+        /// The queries of every lowercased literal: those a non-ASCII value may satisfy.
+        let containedFoldedAll: [Int32]
         /// Every query with a term on the field (for values that are not strings).
         let allQueries: [Int32]
     }
@@ -55,28 +65,38 @@ public struct RuleIndex: Sendable {
         }
         self.unkeyed = unkeyed
         entries = fields.map { field in
-            func table(caseInsensitive: Bool) -> (ByteStringSet, [[Int32]]) {
-                let here = terms.filter { $0.term.field == field && $0.term.caseInsensitive == caseInsensitive }
+            /// The distinct values of the field's terms of one kind, and for each the queries keyed on it.
+            func valuesAndQueries(caseInsensitive: Bool, match: IndexKey.Term.Match) -> ([[UInt8]], [[Int32]]) {
                 var values: [[UInt8]] = []
-                for (_, term) in here {
-                    for value in term.values where !values.contains(value) { values.append(value) }
-                }
-                let set = ByteStringSet(normalized: values, caseInsensitive: caseInsensitive)
-                var queries = [[Int32]](repeating: [], count: values.count)
-                for (query, term) in here {
+                var queries: [[Int32]] = []
+                for (query, term) in terms
+                where term.field == field && term.caseInsensitive == caseInsensitive && term.match == match {
                     for value in term.values {
-                        let member = value.withUnsafeBufferPointer { set.index(of: $0)! }
-                        if queries[member].last != query { queries[member].append(query) }
+                        let position = values.firstIndex(of: value) ?? { values.append(value); queries.append([]); return values.count - 1 }()
+                        if queries[position].last != query { queries[position].append(query) }
                     }
                 }
-                return (set, queries)
+                return (values, queries)
             }
-            let (exact, exactQueries) = table(caseInsensitive: false)
-            let (folded, foldedQueries) = table(caseInsensitive: true)
+            let (exactValues, exactQueries) = valuesAndQueries(caseInsensitive: false, match: .equals)
+            let (foldedValues, foldedQueries) = valuesAndQueries(caseInsensitive: true, match: .equals)
+            let (exactLiterals, containedExactQueries) = valuesAndQueries(caseInsensitive: false, match: .contains)
+            let (foldedLiterals, containedFoldedQueries) = valuesAndQueries(caseInsensitive: true, match: .contains)
             var all: [Int32] = []
             for (query, term) in terms where term.field == field && all.last != query { all.append(query) }
-            return FieldEntry(field: field, exact: exact, exactQueries: exactQueries, folded: folded,
-                              foldedQueries: foldedQueries, allQueries: all)
+            var foldedAll: [Int32] = []
+            for (query, term) in terms
+            where term.field == field && term.caseInsensitive && term.match == .contains && foldedAll.last != query {
+                foldedAll.append(query)
+            }
+            return FieldEntry(field: field,
+                              exact: ByteStringSet(normalized: exactValues, caseInsensitive: false), exactQueries: exactQueries,
+                              folded: ByteStringSet(normalized: foldedValues, caseInsensitive: true), foldedQueries: foldedQueries,
+                              containedExact: SubstringSet(exactLiterals, folding: false),
+                              containedExactQueries: containedExactQueries,
+                              containedFolded: SubstringSet(foldedLiterals, folding: true),
+                              containedFoldedQueries: containedFoldedQueries, containedFoldedAll: foldedAll,
+                              allQueries: all)
         }
     }
 
@@ -107,6 +127,20 @@ public struct RuleIndex: Sendable {
                                 }
                                 if !entries[position].folded.isEmpty, let member = entries[position].folded.index(of: bytes) {
                                     mark(entries[position].foldedQueries[member])
+                                }
+                                if !entries[position].containedExact.isEmpty {
+                                    entries[position].containedExact.forEachOccurring(in: bytes) {
+                                        mark(entries[position].containedExactQueries[$0])
+                                    }
+                                }
+                                if !entries[position].containedFolded.isEmpty {
+                                    if ByteText.isASCII(bytes) {
+                                        entries[position].containedFolded.forEachOccurring(in: bytes) {
+                                            mark(entries[position].containedFoldedQueries[$0])
+                                        }
+                                    } else {
+                                        mark(entries[position].containedFoldedAll)
+                                    }
                                 }
                             }
                         case .null: continue

@@ -72,6 +72,22 @@ struct WildcardPattern: Sendable {
         }
     }
 
+    /// The longest run of literal bytes (lowercased when case-insensitive): every text the pattern
+    /// matches contains it, since consecutive literal elements match consecutive bytes.
+    var longestLiteral: [UInt8] {
+        var longest: [UInt8] = []
+        var current: [UInt8] = []
+        for element in elements {
+            if case .byte(let byte) = element {
+                current.append(byte)
+                if current.count > longest.count { longest = current }
+            } else {
+                current.removeAll(keepingCapacity: true)
+            }
+        }
+        return longest
+    }
+
     /// Whether a pattern string contains wildcard characters at all.
     static func hasWildcards(_ pattern: String) -> Bool {
         pattern.utf8.contains(UInt8(ascii: "*")) || pattern.utf8.contains(UInt8(ascii: "?"))

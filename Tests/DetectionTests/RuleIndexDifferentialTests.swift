@@ -27,7 +27,8 @@ import Workload
     }
 
     /// For the first values of each index key's terms, a workload event with the term's field set
-    /// to the value, to its uppercase and (multi-valued) to a list holding it: exercises every look-up path.
+    /// to the value, to its uppercase, (multi-valued) to a list holding it and to the value inside a
+    /// longer string (what a containment term looks for): exercises every look-up path.
     static func craftedEvents(rules: RuleSet, bases: [String]) throws -> [String] {
         var lines: [String] = []
         var base = 0
@@ -36,7 +37,7 @@ import Workload
             for term in key.terms.prefix(2) {
                 let path = rules.catalog.path(of: term.field)
                 for value in term.strings.prefix(2) {
-                    for variant in [value as Any, value.uppercased(), ["other", value]] {
+                    for variant in [value as Any, value.uppercased(), ["other", value], "/x " + value.uppercased() + " y"] {
                         var document = try JSONSerialization.jsonObject(with: Data(bases[base % bases.count].utf8)) as! [String: Any]
                         base += 1
                         set(path.split(separator: ".").map(String.init), to: variant, in: &document)

@@ -5,14 +5,18 @@ import Testing
 /// Which necessary condition ``CompiledQuery/indexKey(in:)`` extracts, and how ``RuleIndex``
 /// looks events up with it.
 @Suite struct IndexKeyTests {
-    /// The key of `text`, rendered as `path==a,b | path:c` (`:` for case-insensitive terms), or `nil`.
+    /// The key of `text`, rendered as `path==a,b | path:c` (`:` for case-insensitive terms, a leading
+    /// `*` for containment: `path*:curl`), or `nil`.
     func key(_ text: String) throws -> String? {
         var fields = FieldCatalog.Builder()
         let query = try CompiledQuery(Query.parse(text), fields: &fields)
         let catalog = fields.build()
         return query.indexKey(in: catalog).map { key in
-            key.terms.map { catalog.path(of: $0.field) + ($0.caseInsensitive ? ":" : "==") + $0.strings.joined(separator: ",") }
-                .joined(separator: " | ")
+            key.terms.map { term in
+                catalog.path(of: term.field) + (term.match == .contains ? "*" : "") + (term.caseInsensitive ? ":" : "==")
+                    + term.strings.joined(separator: ",")
+            }
+            .joined(separator: " | ")
         }
     }
 
@@ -25,6 +29,21 @@ import Testing
                 "host.os.type is the broadest")
         #expect(try key(#"process where process.args : "*x*""#) == "event.category==process")
         #expect(try key(#"any where process.name like "a" and event.type == "start""#) == "process.name==a")
+    }
+
+    @Test func wildcardsGiveTheLiteralsEveryMatchContains() throws {
+        #expect(try key(#"process where event.type == "start" and process.args : "*CURL*""#) == "process.args*:curl")
+        #expect(try key(#"any where process.name : ("*curl*", "wget", "/tmp/?x*.sh")"#) == "process.name*:wget,curl,/tmp/", "exact members, then the patterns' literals")
+        #expect(try key(#"any where process.executable like "/tmp/*.sh""#) == "process.executable*==/tmp/", "like is case-sensitive")
+        #expect(try key(#"any where process.name == "a" and process.args : "*curl*""#) == "process.name==a",
+                "equality before containment on fields as broad")
+        #expect(try key(#"any where event.action == "exec" and process.args : "*curl*""#) == "process.args*:curl",
+                "containment on a narrow field before equality on a broad one")
+        #expect(try key(#"any where process.name : "*curl*" or process.name : "wget""#) == "process.name*:curl | process.name:wget")
+        #expect(try key(#"any where process.name : ("*curl*", "*ab*")"#) == nil, "a literal under three bytes selects nothing")
+        #expect(try key(#"any where process.name : "*""#) == nil)
+        #expect(try key(#"any where process.name : ("*curl*", "a")"#) == nil, "an exact member under three bytes")
+        #expect(try key(#"any where process.name regex ".*curl.*""#) == nil)
     }
 
     @Test func noKeyWithoutANecessaryFiniteSet() throws {
@@ -93,5 +112,31 @@ import Testing
         #expect(try candidates(#"{"process":{"name":5}}"#) == [0, 1, 2, 3, 4], "a number: every query keyed on the field")
         #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"ÉCHO"}}"#) == [2, 4])
         #expect(try candidates(#"{"event":{"category":["network","process"]},"process":{"name":"Écho"}}"#) == [2, 3, 4])
+    }
+
+    @Test func indexFindsContainedLiteralsAsTheQueriesCompare() throws {
+        var fields = FieldCatalog.Builder()
+        let queries = try [
+            #"any where process.args : "*curl*""#,
+            #"any where process.args like "/tmp/*""#,
+            #"any where process.args : ("*wget*", "nc.openbsd")"#,
+        ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
+        let catalog = fields.build()
+        let index = RuleIndex(queries, catalog: catalog)
+        var reader = EventReader(catalog: catalog)
+        func candidates(_ json: String) throws -> [Int] {
+            let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+            var result: [Int] = []
+            index.candidates(of: event, into: &result)
+            return result
+        }
+        #expect(try candidates(#"{"process":{"args":["-s","/usr/bin/CURL"]}}"#) == [0])
+        #expect(try candidates(#"{"process":{"args":"/tmp/x"}}"#) == [1])
+        #expect(try candidates(#"{"process":{"args":"/TMP/x"}}"#) == [], "like is case-sensitive")
+        #expect(try candidates(#"{"process":{"args":"NC.OpenBSD"}}"#) == [2], "an exact member is found as a literal")
+        #expect(try candidates(#"{"process":{"args":["curlwget"]}}"#) == [0, 2], "literals overlapping in one value")
+        #expect(try candidates(#"{"process":{"args":"cu"}}"#) == [], "a value shorter than any literal")
+        #expect(try candidates(#"{"process":{"args":"ÉCURL"}}"#) == [0, 2], "non-ASCII: every case-insensitive literal")
+        #expect(try candidates(#"{"process":{"args":7}}"#) == [0, 1, 2])
     }
 }

@@ -1,0 +1,124 @@
+/// A set of literals (each at least ``minimumLength`` bytes) and, for a text, which of them occur in
+/// it: one pass over the text for all literals, instead of one search per literal.
+///
+/// Each text position's next three bytes are hashed into a 65,536-bit filter of the literals' first
+/// three bytes; only positions that pass look up the literals starting with those bytes and compare
+/// the rest. This is the shape of Wu–Manber's multi-pattern search, with the shortest literal fixed
+/// at three bytes. Case-insensitive sets hold lowercased literals and fold ASCII text as they read
+/// it; the caller handles non-ASCII text (``RuleIndex`` treats it as containing every literal).
+///
+/// ```swift
+/// let set = SubstringSet([Array("curl".utf8), Array("wget".utf8)], folding: true)
+/// set.forEachOccurring(in: text) { literal in … }   // 0 for "curl" in "/usr/bin/CURL -s"
+/// ```
+struct SubstringSet: Sendable {
+    /// The shortest literal a set holds.
+    static let minimumLength = 3
+
+    /// The literals, as given (lowercased when folding).
+    let literals: [[UInt8]]
+    /// Whether ASCII letters of the text are lowercased before comparing.
+    let folding: Bool
+    /// One bit per hash of a literal's first three bytes.
+    private let filter: [UInt64]
+    /// Open-addressed table of first-three-byte heads: the head (`0` for an empty slot; heads are
+    /// stored with bit 24 set) and the range of ``headLiterals`` holding the literals with that head.
+    private let headKeys: [UInt32]
+    private let headRanges: [Range<Int32>]
+    private let headLiterals: [Int32]
+
+    /// Whether the set has no literal.
+    var isEmpty: Bool { literals.isEmpty }
+
+    /// Builds the set; every literal must have at least ``minimumLength`` bytes.
+    init(_ literals: [[UInt8]], folding: Bool) {
+        precondition(literals.allSatisfy { $0.count >= Self.minimumLength }, "literals of at least three bytes")
+        self.literals = literals
+        self.folding = folding
+        var filter = [UInt64](repeating: 0, count: 1024)
+        var byHead: [UInt32: [Int32]] = [:]
+        for (index, literal) in literals.enumerated() {
+            let head = Self.head(literal[0], literal[1], literal[2])
+            let bit = Self.filterBit(head)
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
+            byHead[head, default: []].append(Int32(index))
+        }
+        var size = 16
+        while size < byHead.count * 2 { size <<= 1 }
+        var keys = [UInt32](repeating: 0, count: size)
+        var ranges = [Range<Int32>](repeating: 0 ..< 0, count: size)
+        var flat: [Int32] = []
+        for (head, members) in byHead.sorted(by: { $0.key < $1.key }) {
+            var slot = Self.slot(head, size: size)
+            while keys[slot] != 0 { slot = (slot + 1) & (size - 1) }
+            keys[slot] = head
+            ranges[slot] = Int32(flat.count) ..< Int32(flat.count + members.count)
+            flat.append(contentsOf: members)
+        }
+        self.filter = filter
+        headKeys = keys
+        headRanges = ranges
+        headLiterals = flat
+    }
+
+    /// Calls `body` with the position in ``literals`` of each literal that occurs in `text` (once
+    /// per occurrence, so possibly more than once). A folding set folds ASCII letters of `text`.
+    @inline(__always)
+    func forEachOccurring(in text: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
+        guard text.count >= Self.minimumLength else { return }
+        let fold = folding
+        @inline(__always) func byte(_ index: Int) -> UInt8 { fold ? ByteText.fold(text[index]) : text[index] }
+        filter.withUnsafeBufferPointer { filter in
+            // The head at `start` is the previous head's last two bytes and the byte at `start + 2`.
+            var head = Self.head(0, byte(0), byte(1))
+            for start in 0 ... text.count &- Self.minimumLength {
+                head = Self.head(UInt8(truncatingIfNeeded: head >> 8), UInt8(truncatingIfNeeded: head >> 16), byte(start &+ 2))
+                let bit = Self.filterBit(head)
+                guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
+                forEachLiteral(withHead: head) { index in
+                    if occurs(literals[index], in: text, at: start) { body(index) }
+                }
+            }
+        }
+    }
+
+    /// The three bytes `a`, `b`, `c` as one key (bit 24 set, so no head is 0).
+    @inline(__always)
+    private static func head(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt32 {
+        UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | 1 << 24
+    }
+
+    @inline(__always)
+    private static func filterBit(_ head: UInt32) -> Int { Int((head &* 0x9E37_79B1) >> 16) }
+
+    @inline(__always)
+    private static func slot(_ head: UInt32, size: Int) -> Int { Int((head &* 0x85EB_CA6B) >> 7) & (size &- 1) }
+
+    @inline(__always)
+    private func forEachLiteral(withHead head: UInt32, _ body: (Int) -> Void) {
+        let size = headKeys.count
+        var slot = Self.slot(head, size: size)
+        while true {
+            let key = headKeys[slot]
+            if key == 0 { return }
+            if key == head {
+                for position in headRanges[slot] { body(Int(headLiterals[Int(position)])) }
+                return
+            }
+            slot = (slot &+ 1) & (size &- 1)
+        }
+    }
+
+    /// Whether `literal` (whose first three bytes are known to match) occurs in `text` at `start`.
+    @inline(__always)
+    private func occurs(_ literal: [UInt8], in text: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
+        guard start &+ literal.count <= text.count else { return false }
+        var index = Self.minimumLength
+        while index < literal.count {
+            let byte = folding ? ByteText.fold(text[start &+ index]) : text[start &+ index]
+            if byte != literal[index] { return false }
+            index &+= 1
+        }
+        return true
+    }
+}
