@@ -74,15 +74,26 @@ public struct IndexKey: Sendable, Equatable {
     /// How broad a field is: 0 for most, higher for ``broadFields`` (3 for the data source).
     typealias Breadth = (FieldID) -> Int
 
-    /// The most selective of several keys that are each necessary: the narrowest broadest field,
-    /// then equality before containment, then the fewest values.
+    /// The most selective of several keys that are each necessary (see ``mostSelective(_:breadth:limit:)``).
     static func best(_ keys: [IndexKey], breadth: Breadth) -> IndexKey? {
-        keys.min { a, b in
-            let broadA = a.terms.map { breadth($0.field) }.max() ?? 0, broadB = b.terms.map { breadth($0.field) }.max() ?? 0
-            if broadA != broadB { return broadA < broadB }
-            if a.containsSubstrings != b.containsSubstrings { return !a.containsSubstrings }
-            return a.valueCount < b.valueCount
+        mostSelective(keys, breadth: breadth, limit: 1).first
+    }
+
+    /// The `limit` most selective distinct keys of several that are each necessary, best first: the
+    /// narrowest broadest field, then equality before containment, then the fewest values (ties keep
+    /// the given order).
+    static func mostSelective(_ keys: [IndexKey], breadth: Breadth, limit: Int) -> [IndexKey] {
+        func rank(_ key: IndexKey) -> (Int, Int, Int) {
+            (key.terms.map { breadth($0.field) }.max() ?? 0, key.containsSubstrings ? 1 : 0, key.valueCount)
         }
+        let ranked = keys.enumerated().map { (rank: rank($0.element), offset: $0.offset, key: $0.element) }
+        var chosen: [IndexKey] = []
+        for (_, _, key) in ranked.sorted(by: { $0.rank != $1.rank ? $0.rank < $1.rank : $0.offset < $1.offset })
+        where !chosen.contains(key) {
+            chosen.append(key)
+            if chosen.count == limit { break }
+        }
+        return chosen
     }
 
     private var containsSubstrings: Bool { terms.contains { $0.match == .contains } }
@@ -130,15 +141,50 @@ public struct IndexKey: Sendable, Equatable {
     }
 }
 
+/// What ``RuleIndex`` requires of an event before it tests a query: for at least one of the
+/// query's filters (sequences and samples: stages and `until`), every key listed for that filter.
+///
+/// Each filter lists its one or two most selective necessary keys (``IndexKey``), from different
+/// conjuncts or the same: both are necessary, so requiring both loses nothing. Two keys cut the
+/// candidates where one key is common (`user.id == "0"`, `process.parent.name in ("bash", "sh")`)
+/// and the other rare.
+public struct IndexRequirement: Sendable, Equatable {
+    /// Per filter, the keys that must all hold.
+    public let filters: [[IndexKey]]
+
+    /// How many keys a filter lists at most.
+    public static let keysPerFilter = 2
+}
+
 extension CompiledQuery {
     /// The most selective necessary condition of ``matches(_:)`` (see ``IndexKey``), or `nil`
     /// when some filter of the query has none. `catalog` names fields for the choice
     /// (``IndexKey/broadFields`` are avoided).
     public func indexKey(in catalog: FieldCatalog) -> IndexKey? {
+        let breadth = Self.breadth(in: catalog)
+        return IndexKey.anyOf(relevanceFilters) { breadth[$0] ?? 0 }
+    }
+
+    /// What an event must satisfy for ``matches(_:)`` to be possible (see ``IndexRequirement``), or
+    /// `nil` when some filter of the query has no key.
+    public func indexRequirement(in catalog: FieldCatalog) -> IndexRequirement? {
+        let breadth = Self.breadth(in: catalog)
+        var filters: [[IndexKey]] = []
+        for filter in relevanceFilters {
+            let keys = IndexKey.mostSelective(IndexKey.keys(of: filter) { breadth[$0] ?? 0 }, breadth: { breadth[$0] ?? 0 },
+                                              limit: IndexRequirement.keysPerFilter)
+            guard !keys.isEmpty else { return nil }
+            filters.append(keys)
+        }
+        return filters.isEmpty ? nil : IndexRequirement(filters: filters)
+    }
+
+    /// How broad each of ``IndexKey/broadFields`` is in `catalog` (fields not listed are 0).
+    private static func breadth(in catalog: FieldCatalog) -> [FieldID: Int] {
         var breadth: [FieldID: Int] = [:]
         for (level, paths) in IndexKey.broadFields.enumerated() {
             for path in paths { if let field = catalog.id(of: path) { breadth[field] = IndexKey.broadFields.count - level } }
         }
-        return IndexKey.anyOf(relevanceFilters) { breadth[$0] ?? 0 }
+        return breadth
     }
 }

@@ -3,15 +3,20 @@ import ECS
 /// A pre-filter over many compiled queries: for an event, the queries that can possibly match it,
 /// from one look-up per value of each indexed field instead of a test of every query.
 ///
-/// Each query is indexed under its ``CompiledQuery/indexKey(in:)``: the event is a candidate for
-/// it only when, for some term of the key, a value of the term's field is one of the term's values
-/// (compared as the query compares: case-sensitively for `==`/`in`, lowercased for `:`/`in~`,
-/// exactly as ``ByteStringSet`` probes) or, for a containment term, contains one (all of a field's
-/// literals are found in one pass by a ``SubstringSet``; a non-ASCII value is taken to contain every
-/// case-insensitive literal). Queries without a key are candidates for every event. A number or
-/// boolean value of an indexed field makes every query with a term on that field a candidate (term
-/// queries compare their string form). Candidates are a superset of the matching queries; the
-/// caller still tests each.
+/// Each query is indexed under its ``CompiledQuery/indexRequirement(in:)``: the event is a
+/// candidate for it only when, for some filter of the query, every key listed for the filter holds.
+/// A key holds when, for some term of the key, a value of the term's field is one of the term's
+/// values (compared as the query compares: case-sensitively for `==`/`in`, lowercased for
+/// `:`/`in~`, exactly as ``ByteStringSet`` probes) or, for a containment term, contains one (all of
+/// a field's literals are found in one pass by a ``SubstringSet``; a non-ASCII value is taken to
+/// contain every case-insensitive literal). A number or boolean value of an indexed field satisfies
+/// every key with a term on that field (term queries compare their string form). Queries without a
+/// requirement are candidates for every event. Candidates are a superset of the matching queries;
+/// the caller still tests each.
+///
+/// Internally each (query, filter) pair is an *item* with two key slots; a look-up sets the slot
+/// bits of the keys it satisfies, and an item whose both slots are set (a filter with one key has
+/// its second slot set from the start) makes its query a candidate.
 ///
 /// ```swift
 /// let index = RuleIndex(queries, catalog: catalog)
@@ -22,81 +27,97 @@ import ECS
 ///
 /// Immutable and shareable between threads.
 public struct RuleIndex: Sendable {
-    /// One indexed field: its values and the queries keyed on each.
+    /// One indexed field: its values and literals, and for each the key slots they satisfy
+    /// (`item << 1 | slot`).
     private struct FieldEntry: Sendable {
         let field: FieldID
-        /// Case-sensitive values, and for each the queries keyed on it.
+        /// Case-sensitive values, and for each the key slots keyed on it.
         let exact: ByteStringSet
-        let exactQueries: [[Int32]]
-        /// Lowercased values of case-insensitive keys, and for each the queries keyed on it.
+        let exactSlots: [[Int32]]
+        /// Lowercased values of case-insensitive keys, and for each the key slots keyed on it.
         let folded: ByteStringSet
-        let foldedQueries: [[Int32]]
-        /// Literals that values must contain, case-sensitive and lowercased, and for each the queries.
+        let foldedSlots: [[Int32]]
+        /// Literals that values must contain, case-sensitive and lowercased, and for each the key slots.
         let containedExact: SubstringSet
-        let containedExactQueries: [[Int32]]
+        let containedExactSlots: [[Int32]]
         let containedFolded: SubstringSet
-        let containedFoldedQueries: [[Int32]]
-        /// The queries of every lowercased literal: those a non-ASCII value may satisfy.
+        let containedFoldedSlots: [[Int32]]
+        /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
         let containedFoldedAll: [Int32]
-        /// Every query with a term on the field (for values that are not strings).
-        let allQueries: [Int32]
+        /// Every key slot with a term on the field (for values that are not strings).
+        let allSlots: [Int32]
     }
 
-    /// The key of each query, `nil` for queries evaluated on every event.
-    public let keys: [IndexKey?]
+    /// The requirement of each query, `nil` for queries evaluated on every event.
+    public let requirements: [IndexRequirement?]
     private let entries: [FieldEntry]
-    /// Bit set of the queries without a key, one bit per query.
+    /// Bit set of the queries without a requirement, one bit per query.
     private let unkeyed: [UInt64]
+    /// Two bits per item (its key slots), with the second slot preset for filters of one key.
+    private let presetSlots: [UInt64]
+    /// The query of each item.
+    private let itemQueries: [Int32]
 
     /// Indexes `queries` (positions in this array are what ``candidates(of:into:)`` returns);
     /// `catalog` is the one they were compiled against.
     public init(_ queries: [CompiledQuery], catalog: FieldCatalog) {
-        keys = queries.map { $0.indexKey(in: catalog) }
+        requirements = queries.map { $0.indexRequirement(in: catalog) }
         var unkeyed = [UInt64](repeating: 0, count: (queries.count + 63) / 64)
+        var itemQueries: [Int32] = []
+        var singleKeyItems: [Int] = []
         var fields: [FieldID] = []
-        // Each (query position, term) pair.
-        var terms: [(query: Int32, term: IndexKey.Term)] = []
-        for (position, key) in keys.enumerated() {
-            guard let key else { unkeyed[position >> 6] |= 1 << UInt64(position & 63); continue }
-            for term in key.terms {
-                terms.append((Int32(position), term))
-                if !fields.contains(term.field) { fields.append(term.field) }
-            }
-        }
-        self.unkeyed = unkeyed
-        entries = fields.map { field in
-            /// The distinct values of the field's terms of one kind, and for each the queries keyed on it.
-            func valuesAndQueries(caseInsensitive: Bool, match: IndexKey.Term.Match) -> ([[UInt8]], [[Int32]]) {
-                var values: [[UInt8]] = []
-                var queries: [[Int32]] = []
-                for (query, term) in terms
-                where term.field == field && term.caseInsensitive == caseInsensitive && term.match == match {
-                    for value in term.values {
-                        let position = values.firstIndex(of: value) ?? { values.append(value); queries.append([]); return values.count - 1 }()
-                        if queries[position].last != query { queries[position].append(query) }
+        // Each (key slot, term) pair.
+        var terms: [(slot: Int32, term: IndexKey.Term)] = []
+        for (position, requirement) in requirements.enumerated() {
+            guard let requirement else { unkeyed[position >> 6] |= 1 << UInt64(position & 63); continue }
+            for keys in requirement.filters {
+                let item = itemQueries.count
+                itemQueries.append(Int32(position))
+                if keys.count == 1 { singleKeyItems.append(item) }
+                for (slot, key) in keys.enumerated() {
+                    for term in key.terms {
+                        terms.append((Int32(item << 1 | slot), term))
+                        if !fields.contains(term.field) { fields.append(term.field) }
                     }
                 }
-                return (values, queries)
             }
-            let (exactValues, exactQueries) = valuesAndQueries(caseInsensitive: false, match: .equals)
-            let (foldedValues, foldedQueries) = valuesAndQueries(caseInsensitive: true, match: .equals)
-            let (exactLiterals, containedExactQueries) = valuesAndQueries(caseInsensitive: false, match: .contains)
-            let (foldedLiterals, containedFoldedQueries) = valuesAndQueries(caseInsensitive: true, match: .contains)
+        }
+        var preset = [UInt64](repeating: 0, count: (itemQueries.count * 2 + 63) / 64)
+        for item in singleKeyItems { preset[(item << 1 | 1) >> 6] |= 1 << UInt64((item << 1 | 1) & 63) }
+        self.unkeyed = unkeyed
+        self.itemQueries = itemQueries
+        presetSlots = preset
+        entries = fields.map { field in
+            /// The distinct values of the field's terms of one kind, and for each the key slots keyed on it.
+            func valuesAndSlots(caseInsensitive: Bool, match: IndexKey.Term.Match) -> ([[UInt8]], [[Int32]]) {
+                var values: [[UInt8]] = []
+                var slots: [[Int32]] = []
+                for (slot, term) in terms
+                where term.field == field && term.caseInsensitive == caseInsensitive && term.match == match {
+                    for value in term.values {
+                        let position = values.firstIndex(of: value) ?? { values.append(value); slots.append([]); return values.count - 1 }()
+                        if slots[position].last != slot { slots[position].append(slot) }
+                    }
+                }
+                return (values, slots)
+            }
+            let (exactValues, exactSlots) = valuesAndSlots(caseInsensitive: false, match: .equals)
+            let (foldedValues, foldedSlots) = valuesAndSlots(caseInsensitive: true, match: .equals)
+            let (exactLiterals, containedExactSlots) = valuesAndSlots(caseInsensitive: false, match: .contains)
+            let (foldedLiterals, containedFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .contains)
             var all: [Int32] = []
-            for (query, term) in terms where term.field == field && all.last != query { all.append(query) }
+            for (slot, term) in terms where term.field == field && all.last != slot { all.append(slot) }
             var foldedAll: [Int32] = []
-            for (query, term) in terms
-            where term.field == field && term.caseInsensitive && term.match == .contains && foldedAll.last != query {
-                foldedAll.append(query)
+            for (slot, term) in terms
+            where term.field == field && term.caseInsensitive && term.match == .contains && foldedAll.last != slot {
+                foldedAll.append(slot)
             }
             return FieldEntry(field: field,
-                              exact: ByteStringSet(normalized: exactValues, caseInsensitive: false), exactQueries: exactQueries,
-                              folded: ByteStringSet(normalized: foldedValues, caseInsensitive: true), foldedQueries: foldedQueries,
-                              containedExact: SubstringSet(exactLiterals, folding: false),
-                              containedExactQueries: containedExactQueries,
+                              exact: ByteStringSet(normalized: exactValues, caseInsensitive: false), exactSlots: exactSlots,
+                              folded: ByteStringSet(normalized: foldedValues, caseInsensitive: true), foldedSlots: foldedSlots,
+                              containedExact: SubstringSet(exactLiterals, folding: false), containedExactSlots: containedExactSlots,
                               containedFolded: SubstringSet(foldedLiterals, folding: true),
-                              containedFoldedQueries: containedFoldedQueries, containedFoldedAll: foldedAll,
-                              allQueries: all)
+                              containedFoldedSlots: containedFoldedSlots, containedFoldedAll: foldedAll, allSlots: all)
         }
     }
 
@@ -109,51 +130,67 @@ public struct RuleIndex: Sendable {
         result.removeAll(keepingCapacity: true)
         let words = unkeyed.count
         guard words > 0 else { return }
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { bits in
-            _ = bits.initialize(from: unkeyed)
-            @inline(__always) func mark(_ queries: [Int32]) {
-                for query in queries { bits[Int(query) >> 6] |= 1 << UInt64(query & 63) }
-            }
-            // Through the buffer: each entry is read in place, not copied (and retained).
-            entries.withUnsafeBufferPointer { entries in
-                for position in entries.indices {
-                    for index in event.slotRange(of: entries[position].field) {
-                        let slot = event.slots[index]
-                        switch slot.kind {
-                        case .string:
-                            event.withBytes(of: slot.stringBytes) { bytes in
-                                if !entries[position].exact.isEmpty, let member = entries[position].exact.index(of: bytes) {
-                                    mark(entries[position].exactQueries[member])
-                                }
-                                if !entries[position].folded.isEmpty, let member = entries[position].folded.index(of: bytes) {
-                                    mark(entries[position].foldedQueries[member])
-                                }
-                                if !entries[position].containedExact.isEmpty {
-                                    entries[position].containedExact.forEachOccurring(in: bytes) {
-                                        mark(entries[position].containedExactQueries[$0])
-                                    }
-                                }
-                                if !entries[position].containedFolded.isEmpty {
-                                    if ByteText.isASCII(bytes) {
-                                        entries[position].containedFolded.forEachOccurring(in: bytes) {
-                                            mark(entries[position].containedFoldedQueries[$0])
-                                        }
-                                    } else {
-                                        mark(entries[position].containedFoldedAll)
-                                    }
-                                }
-                            }
-                        case .null: continue
-                        default: mark(entries[position].allQueries)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: presetSlots.count) { slots in
+            _ = slots.initialize(from: presetSlots)
+            markSatisfiedKeys(of: event, in: slots)
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { queries in
+                _ = queries.initialize(from: unkeyed)
+                // An item is satisfied when both of its slots (an even bit and the odd bit above it) are set.
+                itemQueries.withUnsafeBufferPointer { itemQueries in
+                    for word in slots.indices {
+                        var satisfied = slots[word] & (slots[word] >> 1) & 0x5555_5555_5555_5555
+                        while satisfied != 0 {
+                            let query = Int(itemQueries[(word << 6 | satisfied.trailingZeroBitCount) >> 1])
+                            queries[query >> 6] |= 1 << UInt64(query & 63)
+                            satisfied &= satisfied &- 1
                         }
                     }
                 }
+                for word in 0 ..< words {
+                    var remaining = queries[word]
+                    while remaining != 0 {
+                        result.append(word << 6 | remaining.trailingZeroBitCount)
+                        remaining &= remaining &- 1
+                    }
+                }
             }
-            for word in 0 ..< words {
-                var remaining = bits[word]
-                while remaining != 0 {
-                    result.append(word << 6 | remaining.trailingZeroBitCount)
-                    remaining &= remaining &- 1
+        }
+    }
+
+    /// Sets in `bits` the key slots that `event`'s values satisfy.
+    private func markSatisfiedKeys(of event: Event, in bits: UnsafeMutableBufferPointer<UInt64>) {
+        @inline(__always) func mark(_ slots: [Int32]) {
+            for slot in slots { bits[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
+        }
+        // Through the buffer: each entry is read in place, not copied (and retained).
+        entries.withUnsafeBufferPointer { entries in
+            for position in entries.indices {
+                let entry = UnsafePointer(entries.baseAddress! + position)
+                for index in event.slotRange(of: entry.pointee.field) {
+                    let slot = event.slots[index]
+                    switch slot.kind {
+                    case .string:
+                        event.withBytes(of: slot.stringBytes) { bytes in
+                            if !entry.pointee.exact.isEmpty, let member = entry.pointee.exact.index(of: bytes) {
+                                mark(entry.pointee.exactSlots[member])
+                            }
+                            if !entry.pointee.folded.isEmpty, let member = entry.pointee.folded.index(of: bytes) {
+                                mark(entry.pointee.foldedSlots[member])
+                            }
+                            if !entry.pointee.containedExact.isEmpty {
+                                entry.pointee.containedExact.forEachOccurring(in: bytes) { mark(entry.pointee.containedExactSlots[$0]) }
+                            }
+                            if !entry.pointee.containedFolded.isEmpty {
+                                if ByteText.isASCII(bytes) {
+                                    entry.pointee.containedFolded.forEachOccurring(in: bytes) { mark(entry.pointee.containedFoldedSlots[$0]) }
+                                } else {
+                                    mark(entry.pointee.containedFoldedAll)
+                                }
+                            }
+                        }
+                    case .null: continue
+                    default: mark(entry.pointee.allSlots)
+                    }
                 }
             }
         }

@@ -95,7 +95,7 @@ import Testing
         ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
         let catalog = fields.build()
         let index = RuleIndex(queries, catalog: catalog)
-        #expect(index.keys.map { $0 == nil } == [false, false, true, false, false])
+        #expect(index.requirements.map { $0 == nil } == [false, false, true, false, false])
         var reader = EventReader(catalog: catalog)
         func candidates(_ json: String) throws -> [Int] {
             let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
@@ -109,9 +109,45 @@ import Testing
         #expect(try candidates(#"{"process":{"name":"x"}}"#) == [2])
         #expect(try candidates(#"{"other":1}"#) == [2])
         #expect(try candidates(#"{"process":{"name":null}}"#) == [2])
-        #expect(try candidates(#"{"process":{"name":5}}"#) == [0, 1, 2, 3, 4], "a number: every query keyed on the field")
+        #expect(try candidates(#"{"process":{"name":5}}"#) == [0, 1, 2, 4],
+                "a number: every key on the field holds (query 3 also needs the process category)")
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":5}}"#) == [0, 1, 2, 3, 4])
         #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"ÉCHO"}}"#) == [2, 4])
         #expect(try candidates(#"{"event":{"category":["network","process"]},"process":{"name":"Écho"}}"#) == [2, 3, 4])
+    }
+
+    @Test func requirementListsTheTwoMostSelectiveKeysOfEachFilter() throws {
+        var fields = FieldCatalog.Builder()
+        let queries = try [
+            #"process where event.action == "exec" and user.id == "0" and process.name == "gdb""#,
+            #"sequence [process where user.id == "0" and process.args : "*curl*"] [network where process.name == "nc"]"#,
+            #"process where user.id == "0""#,
+        ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
+        let catalog = fields.build()
+        func rendered(_ requirement: IndexRequirement?) -> [[String]] {
+            (requirement?.filters ?? []).map { keys in
+                keys.map { $0.terms.map { catalog.path(of: $0.field) + ($0.match == .contains ? "*" : "") }.joined(separator: "|") }
+            }
+        }
+        #expect(rendered(queries[0].indexRequirement(in: catalog)) == [["user.id", "process.name"]], "event.action is broader")
+        #expect(rendered(queries[1].indexRequirement(in: catalog)) == [["user.id", "process.args*"], ["process.name", "event.category"]])
+        #expect(rendered(queries[2].indexRequirement(in: catalog)) == [["user.id", "event.category"]])
+
+        let index = RuleIndex(queries, catalog: catalog)
+        var reader = EventReader(catalog: catalog)
+        func candidates(_ json: String) throws -> [Int] {
+            let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+            var result: [Int] = []
+            index.candidates(of: event, into: &result)
+            return result
+        }
+        #expect(try candidates(#"{"event":{"category":"process"},"user":{"id":"0"},"process":{"name":"bash"}}"#) == [2],
+                "one key of two holds: not a candidate")
+        #expect(try candidates(#"{"event":{"category":"process"},"user":{"id":"0"},"process":{"name":"gdb"}}"#) == [0, 2])
+        #expect(try candidates(#"{"event":{"category":"process"},"user":{"id":"0"},"process":{"args":["/usr/bin/curl"]}}"#) == [1, 2],
+                "the first stage's two keys")
+        #expect(try candidates(#"{"event":{"category":"network"},"process":{"name":"nc"}}"#) == [1], "the second stage's")
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"nc"}}"#) == [])
     }
 
     @Test func indexFindsContainedLiteralsAsTheQueriesCompare() throws {
