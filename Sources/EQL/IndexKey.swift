@@ -8,14 +8,15 @@ import ECS
 ///
 /// Extracted from the compiled conditions, so it agrees with them by construction: the leaves it
 /// understands are `field == "a"`, `field in ("a", "b")`, `field in~ (…)`, `field : "a"` /
-/// `field : ("a", "b")` and `field like "a"`, and the category of `process where`. Without
-/// wildcards they give an ``Term/Match/equals`` term; with wildcards a ``Term/Match/contains`` term
-/// of each pattern's longest literal run (`*curl*` contains `curl`, `/tmp/*.sh` contains `/tmp/`),
-/// when every run has at least ``SubstringSet/minimumLength`` bytes. Each leaf is false when the
-/// field is missing or holds no matching value (term semantics, see ``Condition``). A conjunction
-/// needs the key of any of its conjuncts (the most selective is chosen); a disjunction has a key
-/// only when every operand has one (their terms together); `not`, `regex` and every other leaf have
-/// none.
+/// `field : ("a", "b")`, `field like "a"` and `field regex "a"`, and the category of `process
+/// where`. Without wildcards they give an ``Term/Match/equals`` term; with wildcards a
+/// ``Term/Match/contains`` term of each pattern's longest literal run (`*curl*` contains `curl`,
+/// `/tmp/*.sh` contains `/tmp/`) when every run has at least ``SubstringSet/minimumLength`` bytes,
+/// and otherwise (and for regular expressions) a ``Term/Match/present`` term. Each leaf is false
+/// when the field is missing or holds no matching value (term semantics, see ``Condition``). A
+/// conjunction needs the key of any of its conjuncts (the most selective are chosen); a disjunction
+/// has a key only when every operand has one (their terms together, and a second such key when
+/// every operand has two); `not` and every other leaf have none.
 public struct IndexKey: Sendable, Equatable {
     /// One field and the values that satisfy it.
     public struct Term: Sendable, Equatable {
@@ -25,6 +26,9 @@ public struct IndexKey: Sendable, Equatable {
             case equals
             /// Contain it (it is a literal every matching value holds).
             case contains
+            /// Exist: any value but `null` satisfies the term, whose ``values`` are empty (what a
+            /// string comparison without a usable literal still needs: `container.id : "?*"`).
+            case present
         }
 
         /// The field whose values decide.
@@ -81,10 +85,13 @@ public struct IndexKey: Sendable, Equatable {
 
     /// The `limit` most selective distinct keys of several that are each necessary, best first: the
     /// narrowest broadest field, then equality before containment, then the fewest values (ties keep
-    /// the given order).
+    /// the given order). A key with a presence term comes last whatever its fields: most fields a
+    /// rule compares are on every event of their kind.
     static func mostSelective(_ keys: [IndexKey], breadth: Breadth, limit: Int) -> [IndexKey] {
         func rank(_ key: IndexKey) -> (Int, Int, Int) {
-            (key.terms.map { breadth($0.field) }.max() ?? 0, key.containsSubstrings ? 1 : 0, key.valueCount)
+            let looseness = key.terms.map { $0.match.looseness }.max() ?? 0
+            let broadest = looseness == Term.Match.present.looseness ? broadFields.count + 1 : key.terms.map { breadth($0.field) }.max() ?? 0
+            return (broadest, looseness, key.valueCount)
         }
         let ranked = keys.enumerated().map { (rank: rank($0.element), offset: $0.offset, key: $0.element) }
         var chosen: [IndexKey] = []
@@ -96,8 +103,6 @@ public struct IndexKey: Sendable, Equatable {
         return chosen
     }
 
-    private var containsSubstrings: Bool { terms.contains { $0.match == .contains } }
-
     private var valueCount: Int { terms.reduce(0) { $0 + $1.values.count } }
 
     /// The keys that are each necessary for `condition` to be true.
@@ -105,7 +110,8 @@ public struct IndexKey: Sendable, Equatable {
         switch condition {
         case let leaf as FieldStringCondition:
             let matcher = leaf.matcher
-            guard matcher.regexes.isEmpty, !matcher.exact.isEmpty || !matcher.wildcards.isEmpty else { return [] }
+            // Any string comparison is false on a missing or null field.
+            guard matcher.regexes.isEmpty, !matcher.exact.isEmpty || !matcher.wildcards.isEmpty else { return [presence(of: leaf.field)] }
             guard !matcher.wildcards.isEmpty else {
                 return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
                                               match: .equals, values: matcher.exact.normalizedMembers)])]
@@ -115,7 +121,7 @@ public struct IndexKey: Sendable, Equatable {
             for pattern in matcher.wildcards where !literals.contains(pattern.longestLiteral) {
                 literals.append(pattern.longestLiteral)
             }
-            guard literals.allSatisfy({ $0.count >= SubstringSet.minimumLength }) else { return [] }
+            guard literals.allSatisfy({ $0.count >= SubstringSet.minimumLength }) else { return [presence(of: leaf.field)] }
             return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.caseInsensitive,
                                           match: .contains, values: literals)])]
         case let leaf as CategoryCondition:
@@ -123,10 +129,26 @@ public struct IndexKey: Sendable, Equatable {
         case let and as AndCondition:
             return and.operands.flatMap { keys(of: $0, breadth: breadth) }
         case let or as OrCondition:
-            return anyOf(or.operands, breadth: breadth).map { [$0] } ?? []
+            // When every operand has two keys, the disjunction of the first keys and that of the
+            // second keys are each necessary: an operand that holds satisfies both.
+            var firsts: [IndexKey] = [], seconds: [IndexKey] = []
+            for operand in or.operands {
+                let best = mostSelective(keys(of: operand, breadth: breadth), breadth: breadth, limit: 2)
+                guard let first = best.first else { return [] }
+                firsts.append(first)
+                seconds.append(best.count > 1 ? best[1] : first)
+            }
+            guard !firsts.isEmpty else { return [] }
+            let second = anyOf(seconds)
+            return second == anyOf(firsts) || seconds == firsts ? [anyOf(firsts)] : [anyOf(firsts), second]
         default:
             return []
         }
+    }
+
+    /// The key that `field` has a value (a comparison of it can only be true then).
+    private static func presence(of field: FieldID) -> IndexKey {
+        IndexKey(terms: [Term(field: field, caseInsensitive: false, match: .present, values: [])])
     }
 
     /// The key necessary for at least one of `conditions` to be true: the best key of each, or
@@ -186,5 +208,17 @@ extension CompiledQuery {
             for path in paths { if let field = catalog.id(of: path) { breadth[field] = IndexKey.broadFields.count - level } }
         }
         return breadth
+    }
+}
+
+extension IndexKey.Term.Match {
+    /// How many events a term of this kind lets through, other things equal: equality the fewest,
+    /// then containment, then presence.
+    var looseness: Int {
+        switch self {
+        case .equals: 0
+        case .contains: 1
+        case .present: 2
+        }
     }
 }

@@ -9,8 +9,9 @@ import ECS
 /// values (compared as the query compares: case-sensitively for `==`/`in`, lowercased for
 /// `:`/`in~`, exactly as ``ByteStringSet`` probes) or, for a containment term, contains one (all of
 /// a field's literals are found in one pass by a ``SubstringSet``; a non-ASCII value is taken to
-/// contain every case-insensitive literal). A number or boolean value of an indexed field satisfies
-/// every key with a term on that field (term queries compare their string form). Queries without a
+/// contain every case-insensitive literal) or, for a presence term, is not `null`. A number or
+/// boolean value of an indexed field satisfies every key with a term on that field (term queries
+/// compare their string form). Queries without a
 /// requirement are candidates for every event. Candidates are a superset of the matching queries;
 /// the caller still tests each.
 ///
@@ -44,6 +45,8 @@ public struct RuleIndex: Sendable {
         let containedFoldedSlots: [[Int32]]
         /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
         let containedFoldedAll: [Int32]
+        /// The key slots that any value but `null` satisfies.
+        let presentSlots: [Int32]
         /// Every key slot with a term on the field (for values that are not strings).
         let allSlots: [Int32]
     }
@@ -112,12 +115,15 @@ public struct RuleIndex: Sendable {
             where term.field == field && term.caseInsensitive && term.match == .contains && foldedAll.last != slot {
                 foldedAll.append(slot)
             }
+            var present: [Int32] = []
+            for (slot, term) in terms where term.field == field && term.match == .present && present.last != slot { present.append(slot) }
             return FieldEntry(field: field,
                               exact: ByteStringSet(normalized: exactValues, caseInsensitive: false), exactSlots: exactSlots,
                               folded: ByteStringSet(normalized: foldedValues, caseInsensitive: true), foldedSlots: foldedSlots,
                               containedExact: SubstringSet(exactLiterals, folding: false), containedExactSlots: containedExactSlots,
                               containedFolded: SubstringSet(foldedLiterals, folding: true),
-                              containedFoldedSlots: containedFoldedSlots, containedFoldedAll: foldedAll, allSlots: all)
+                              containedFoldedSlots: containedFoldedSlots, containedFoldedAll: foldedAll,
+                              presentSlots: present, allSlots: all)
         }
     }
 
@@ -170,6 +176,7 @@ public struct RuleIndex: Sendable {
                     let slot = event.slots[index]
                     switch slot.kind {
                     case .string:
+                        mark(entry.pointee.presentSlots)
                         event.withBytes(of: slot.stringBytes) { bytes in
                             if !entry.pointee.exact.isEmpty, let member = entry.pointee.exact.index(of: bytes) {
                                 mark(entry.pointee.exactSlots[member])

@@ -26,17 +26,18 @@ import Workload
         return lines
     }
 
-    /// For the first values of each index key's terms, a workload event with the term's field set
-    /// to the value, to its uppercase, (multi-valued) to a list holding it and to the value inside a
-    /// longer string (what a containment term looks for): exercises every look-up path.
+    /// For the first values of the terms of each key the index requires, a workload event with the
+    /// term's field set to the value, to its uppercase, (multi-valued) to a list holding it and to
+    /// the value inside a longer string (what a containment term looks for); a presence term's field
+    /// is set to a string: exercises every look-up path.
     static func craftedEvents(rules: RuleSet, bases: [String]) throws -> [String] {
         var lines: [String] = []
         var base = 0
         for rule in rules.rules {
-            guard let key = rule.query.indexKey(in: rules.catalog) else { continue }
-            for term in key.terms.prefix(2) {
+            guard let requirement = rule.query.indexRequirement(in: rules.catalog) else { continue }
+            for term in requirement.filters.prefix(2).flatMap({ $0 }).flatMap({ $0.terms.prefix(2) }) {
                 let path = rules.catalog.path(of: term.field)
-                for value in term.strings.prefix(2) {
+                for value in term.match == .present ? ["present"] : Array(term.strings.prefix(2)) {
                     for variant in [value as Any, value.uppercased(), ["other", value], "/x " + value.uppercased() + " y"] {
                         var document = try JSONSerialization.jsonObject(with: Data(bases[base % bases.count].utf8)) as! [String: Any]
                         base += 1

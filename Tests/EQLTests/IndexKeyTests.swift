@@ -6,14 +6,15 @@ import Testing
 /// looks events up with it.
 @Suite struct IndexKeyTests {
     /// The key of `text`, rendered as `path==a,b | path:c` (`:` for case-insensitive terms, a leading
-    /// `*` for containment: `path*:curl`), or `nil`.
+    /// `*` for containment: `path*:curl`, `path?` for presence), or `nil`.
     func key(_ text: String) throws -> String? {
         var fields = FieldCatalog.Builder()
         let query = try CompiledQuery(Query.parse(text), fields: &fields)
         let catalog = fields.build()
         return query.indexKey(in: catalog).map { key in
             key.terms.map { term in
-                catalog.path(of: term.field) + (term.match == .contains ? "*" : "") + (term.caseInsensitive ? ":" : "==")
+                guard term.match != .present else { return catalog.path(of: term.field) + "?" }
+                return catalog.path(of: term.field) + (term.match == .contains ? "*" : "") + (term.caseInsensitive ? ":" : "==")
                     + term.strings.joined(separator: ",")
             }
             .joined(separator: " | ")
@@ -40,20 +41,22 @@ import Testing
         #expect(try key(#"any where event.action == "exec" and process.args : "*curl*""#) == "process.args*:curl",
                 "containment on a narrow field before equality on a broad one")
         #expect(try key(#"any where process.name : "*curl*" or process.name : "wget""#) == "process.name*:curl | process.name:wget")
-        #expect(try key(#"any where process.name : ("*curl*", "*ab*")"#) == nil, "a literal under three bytes selects nothing")
-        #expect(try key(#"any where process.name : "*""#) == nil)
-        #expect(try key(#"any where process.name : ("*curl*", "a")"#) == nil, "an exact member under three bytes")
-        #expect(try key(#"any where process.name regex ".*curl.*""#) == nil)
+        #expect(try key(#"any where process.name : ("*curl*", "*ab*")"#) == "process.name?",
+                "a literal under three bytes: only presence is left")
+        #expect(try key(#"any where process.name : "*""#) == "process.name?")
+        #expect(try key(#"any where process.name : ("*curl*", "a")"#) == "process.name?", "an exact member under three bytes")
+        #expect(try key(#"any where process.name regex ".*curl.*""#) == "process.name?")
+        #expect(try key(#"process where process.name regex ".*curl.*""#) == "event.category==process",
+                "presence comes after every other key")
     }
 
     @Test func noKeyWithoutANecessaryFiniteSet() throws {
-        #expect(try key(#"any where process.name == "a" or process.args : "b*""#) == nil, "or with a branch without a key")
+        #expect(try key(#"any where process.name == "a" or not process.args : "b*""#) == nil, "or with a branch without a key")
+        #expect(try key(#"any where process.name == "a" or process.args : "b*""#) == "process.name==a | process.args?")
         #expect(try key(#"any where not process.name == "a""#) == nil)
         #expect(try key(#"any where process.name != "a""#) == nil)
         #expect(try key(#"any where not process.name in ("a", "b")"#) == nil)
-        #expect(try key(#"any where process.name : "a*""#) == nil, "wildcard")
-        #expect(try key(#"any where process.name : ("a", "b*")"#) == nil, "one wildcard among the patterns")
-        #expect(try key(#"any where process.name regex "a""#) == nil)
+        #expect(try key(#"any where process.name : "a*""#) == "process.name?", "wildcard without a usable literal")
         #expect(try key(#"any where process.name in ("a", 1)"#) == nil, "a number is not a string key")
         #expect(try key(#"any where startsWith(process.name, "a")"#) == nil)
         #expect(try key(#"any where true"#) == nil)
@@ -122,6 +125,7 @@ import Testing
             #"process where event.action == "exec" and user.id == "0" and process.name == "gdb""#,
             #"sequence [process where user.id == "0" and process.args : "*curl*"] [network where process.name == "nc"]"#,
             #"process where user.id == "0""#,
+            #"process where (process.parent.name == "bash" and process.parent.args : "*waagent*") or (process.parent.name == "sh" and process.args : "*runner*")"#,
         ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
         let catalog = fields.build()
         func rendered(_ requirement: IndexRequirement?) -> [[String]] {
@@ -132,6 +136,8 @@ import Testing
         #expect(rendered(queries[0].indexRequirement(in: catalog)) == [["user.id", "process.name"]], "event.action is broader")
         #expect(rendered(queries[1].indexRequirement(in: catalog)) == [["user.id", "process.args*"], ["process.name", "event.category"]])
         #expect(rendered(queries[2].indexRequirement(in: catalog)) == [["user.id", "event.category"]])
+        #expect(rendered(queries[3].indexRequirement(in: catalog)) == [["process.parent.name", "process.parent.args*|process.args*"]],
+                "a disjunction of two-key operands gives two keys")
 
         let index = RuleIndex(queries, catalog: catalog)
         var reader = EventReader(catalog: catalog)
@@ -148,6 +154,26 @@ import Testing
                 "the first stage's two keys")
         #expect(try candidates(#"{"event":{"category":"network"},"process":{"name":"nc"}}"#) == [1], "the second stage's")
         #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"nc"}}"#) == [])
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"parent":{"name":"bash","args":"/x"}}}"#) == [],
+                "a shell parent alone satisfies only the first key of the disjunction")
+        #expect(try candidates(#"{"process":{"parent":{"name":"bash","args":"/var/lib/waagent/x.sh"}}}"#) == [3])
+    }
+
+    @Test func indexFindsPresentFields() throws {
+        var fields = FieldCatalog.Builder()
+        let queries = try [#"any where container.id : "?*""#, #"any where process.name regex "x.*""#]
+            .map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
+        let catalog = fields.build()
+        let index = RuleIndex(queries, catalog: catalog)
+        var reader = EventReader(catalog: catalog)
+        func candidates(_ json: String) throws -> [Int] {
+            var result: [Int] = []
+            index.candidates(of: try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0)), into: &result)
+            return result
+        }
+        #expect(try candidates(#"{"container":{"id":"c1"},"process":{"name":"x"}}"#) == [0, 1])
+        #expect(try candidates(#"{"container":{"id":7}}"#) == [0], "a number is present")
+        #expect(try candidates(#"{"container":{"id":null},"process":{"name":[]}}"#) == [], "null and an empty list are not")
     }
 
     @Test func indexFindsContainedLiteralsAsTheQueriesCompare() throws {
