@@ -3,7 +3,7 @@ import Foundation
 
 /// Reads NDJSON records from a file or standard input (`-`), one JSON document per line.
 ///
-/// Reads in large chunks and hands over batches of whole lines; on a pipe it hands over whatever
+/// Reads in chunks of ``readSize`` and hands over batches of whole lines; on a pipe it hands over whatever
 /// complete lines have arrived, so interactive input is not held back. Blank lines are skipped (and
 /// still counted, so origins keep the file's real line numbers).
 public struct FileSource: RecordSource {
@@ -11,6 +11,11 @@ public struct FileSource: RecordSource {
     public let path: String
     /// The most records one batch holds.
     public let batchSize: Int
+
+    /// Bytes asked of each `read`: small enough to stay in the core's L2 cache, so the kernel's copy
+    /// into it, the newline search and the copy of each line out of it do not each go to memory
+    /// (4 MiB reads measured 8–17 % more CPU per event, interleaved runs).
+    static let readSize = 256 << 10
 
     /// Creates a source reading `path` (`-` for standard input).
     public init(path: String, batchSize: Int = 4096) {
@@ -32,7 +37,7 @@ public struct FileSource: RecordSource {
 
         var lineNumber = 0
         var pending: [UInt8] = []          // an incomplete last line carried to the next read
-        var chunk = [UInt8](repeating: 0, count: 4 << 20)
+        var chunk = [UInt8](repeating: 0, count: Self.readSize)
         var batch: [RawRecord] = []
         batch.reserveCapacity(batchSize)
         while !stop.isStopped {
