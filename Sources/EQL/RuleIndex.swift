@@ -34,26 +34,28 @@ public struct RuleIndex: Sendable {
         let field: FieldID
         /// Case-sensitive values, and for each the key slots keyed on it.
         let exact: ByteStringSet
-        let exactSlots: [[Int32]]
+        let exactSlots: [KeySlots]
         /// Lowercased values of case-insensitive keys, and for each the key slots keyed on it.
         let folded: ByteStringSet
-        let foldedSlots: [[Int32]]
+        let foldedSlots: [KeySlots]
         /// Literals that values must contain, case-sensitive and lowercased, and for each the key slots.
         let containedExact: SubstringSet
-        let containedExactSlots: [[Int32]]
+        let containedExactSlots: [KeySlots]
         let containedFolded: SubstringSet
-        let containedFoldedSlots: [[Int32]]
+        let containedFoldedSlots: [KeySlots]
         /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
-        let containedFoldedAll: [Int32]
+        let containedFoldedAll: KeySlots
         /// The key slots that any value but `null` satisfies.
-        let presentSlots: [Int32]
+        let presentSlots: KeySlots
         /// Every key slot with a term on the field (for values that are not strings).
-        let allSlots: [Int32]
+        let allSlots: KeySlots
     }
 
     /// The requirement of each query, `nil` for queries evaluated on every event.
     public let requirements: [IndexRequirement?]
     private let entries: [FieldEntry]
+    /// For each field number, its position in ``entries`` or -1.
+    private let entryOfField: [Int32]
     /// Bit set of the queries without a requirement, one bit per query.
     private let unkeyed: [UInt64]
     /// Two bits per item (its key slots), with the second slot preset for filters of one key.
@@ -90,9 +92,10 @@ public struct RuleIndex: Sendable {
         self.unkeyed = unkeyed
         self.itemQueries = itemQueries
         presetSlots = preset
+        let slotCount = itemQueries.count * 2
         entries = fields.map { field in
             /// The distinct values of the field's terms of one kind, and for each the key slots keyed on it.
-            func valuesAndSlots(caseInsensitive: Bool, match: IndexKey.Term.Match) -> ([[UInt8]], [[Int32]]) {
+            func valuesAndSlots(caseInsensitive: Bool, match: IndexKey.Term.Match) -> ([[UInt8]], [KeySlots]) {
                 var values: [[UInt8]] = []
                 var slots: [[Int32]] = []
                 for (slot, term) in terms
@@ -102,7 +105,7 @@ public struct RuleIndex: Sendable {
                         if slots[position].last != slot { slots[position].append(slot) }
                     }
                 }
-                return (values, slots)
+                return (values, slots.map { KeySlots($0, slotCount: slotCount) })
             }
             let (exactValues, exactSlots) = valuesAndSlots(caseInsensitive: false, match: .equals)
             let (foldedValues, foldedSlots) = valuesAndSlots(caseInsensitive: true, match: .equals)
@@ -122,12 +125,16 @@ public struct RuleIndex: Sendable {
                               folded: ByteStringSet(normalized: foldedValues, caseInsensitive: true), foldedSlots: foldedSlots,
                               containedExact: SubstringSet(exactLiterals, folding: false), containedExactSlots: containedExactSlots,
                               containedFolded: SubstringSet(foldedLiterals, folding: true),
-                              containedFoldedSlots: containedFoldedSlots, containedFoldedAll: foldedAll,
-                              presentSlots: present, allSlots: all)
+                              containedFoldedSlots: containedFoldedSlots,
+                              containedFoldedAll: KeySlots(foldedAll, slotCount: slotCount),
+                              presentSlots: KeySlots(present, slotCount: slotCount), allSlots: KeySlots(all, slotCount: slotCount))
         }
+        var entryOfField = [Int32](repeating: -1, count: Int(fields.map(\.index).max() ?? -1) + 1)
+        for (position, field) in fields.enumerated() { entryOfField[Int(field.index)] = Int32(position) }
+        self.entryOfField = entryOfField
     }
 
-    /// The fields the index looks up.
+    /// The fields the index looks up, in ``entries`` order.
     public var fields: [FieldID] { entries.map(\.field) }
 
     /// Replaces `result` with the positions of the queries that may match `event`, ascending and
@@ -165,15 +172,16 @@ public struct RuleIndex: Sendable {
 
     /// Sets in `bits` the key slots that `event`'s values satisfy.
     private func markSatisfiedKeys(of event: Event, in bits: UnsafeMutableBufferPointer<UInt64>) {
-        @inline(__always) func mark(_ slots: [Int32]) {
-            for slot in slots { bits[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
-        }
-        // Through the buffer: each entry is read in place, not copied (and retained).
+        @inline(__always) func mark(_ slots: KeySlots) { slots.mark(in: bits) }
+        // The event's values in one pass, each field's entry found by its number (a binary search
+        // of the event per indexed field cost more than the look-ups themselves); entries are read
+        // in place through the buffer, not copied (and retained).
         entries.withUnsafeBufferPointer { entries in
-            for position in entries.indices {
-                let entry = UnsafePointer(entries.baseAddress! + position)
-                for index in event.slotRange(of: entry.pointee.field) {
-                    let slot = event.slots[index]
+            entryOfField.withUnsafeBufferPointer { entryOfField in
+                for slot in event.slots {
+                    let field = Int(slot.field.index)
+                    guard field < entryOfField.count, entryOfField[field] >= 0 else { continue }
+                    let entry = UnsafePointer(entries.baseAddress! + Int(entryOfField[field]))
                     switch slot.kind {
                     case .string:
                         mark(entry.pointee.presentSlots)
@@ -199,6 +207,42 @@ public struct RuleIndex: Sendable {
                     default: mark(entry.pointee.allSlots)
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A set of key slots (`item << 1 | slot`) that one indexed value satisfies: a list when short, the
+/// bit words themselves when long, so that a broad value (`event.category == "process"`, the second
+/// key of many filters) is marked with a few word ORs instead of hundreds of bit sets.
+struct KeySlots: Sendable {
+    /// The slots, when few.
+    private let list: [Int32]
+    /// The slots as bits over all slots, when many (empty otherwise).
+    private let words: [UInt64]
+
+    /// The slots of `list`, out of `slotCount`.
+    init(_ list: [Int32], slotCount: Int) {
+        let wordCount = (slotCount + 63) / 64
+        if list.count > wordCount {
+            var words = [UInt64](repeating: 0, count: wordCount)
+            for slot in list { words[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
+            self.list = []
+            self.words = words
+        } else {
+            self.list = list
+            words = []
+        }
+    }
+
+    /// Sets these slots' bits in `bits`.
+    @inline(__always)
+    func mark(in bits: UnsafeMutableBufferPointer<UInt64>) {
+        if words.isEmpty {
+            for slot in list { bits[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
+        } else {
+            words.withUnsafeBufferPointer { words in
+                for index in words.indices { bits[index] |= words[index] }
             }
         }
     }

@@ -66,13 +66,24 @@ struct SubstringSet: Sendable {
     @inline(__always)
     func forEachOccurring(in text: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
         guard text.count >= Self.minimumLength else { return }
-        let fold = folding
-        @inline(__always) func byte(_ index: Int) -> UInt8 { fold ? ByteText.fold(text[index]) : text[index] }
+        // Two copies of the loop, each with the folding decided.
+        if folding { scan(text, fold: true, body) } else { scan(text, fold: false, body) }
+    }
+
+    @inline(__always)
+    private func scan(_ text: UnsafeBufferPointer<UInt8>, fold: Bool, _ body: (Int) -> Void) {
+        let bytes = text.baseAddress!
+        @inline(__always) func byte(_ index: Int) -> UInt32 {
+            let value = bytes[index]
+            return UInt32(fold && value &- UInt8(ascii: "A") < 26 ? value | 0x20 : value)
+        }
         filter.withUnsafeBufferPointer { filter in
-            // The head at `start` is the previous head's last two bytes and the byte at `start + 2`.
-            var head = Self.head(0, byte(0), byte(1))
+            // The three bytes at `start`, the first in the low byte: the previous window shifted
+            // down, with the byte at `start + 2` shifted in.
+            var window = byte(0) << 8 | byte(1) << 16
             for start in 0 ... text.count &- Self.minimumLength {
-                head = Self.head(UInt8(truncatingIfNeeded: head >> 8), UInt8(truncatingIfNeeded: head >> 16), byte(start &+ 2))
+                window = window >> 8 | byte(start &+ 2) << 16
+                let head = window | 1 << 24
                 let bit = Self.filterBit(head)
                 guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { continue }
                 forEachLiteral(withHead: head) { index in
