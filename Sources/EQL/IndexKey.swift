@@ -35,7 +35,7 @@ public struct IndexKey: Sendable, Equatable {
         public let field: FieldID
         /// Whether values compare case-insensitively (`:`, `in~`); then `values` are lowercased.
         public let caseInsensitive: Bool
-        /// Whether a value must equal or contain one of ``values``.
+        /// How a value must relate to ``values``: equal one, contain one, or just be there.
         public let match: Match
         /// The distinct values (lowercased when case-insensitive), as UTF-8.
         public let values: [[UInt8]]
@@ -90,7 +90,8 @@ public struct IndexKey: Sendable, Equatable {
     static func mostSelective(_ keys: [IndexKey], breadth: Breadth, limit: Int) -> [IndexKey] {
         func rank(_ key: IndexKey) -> (Int, Int, Int) {
             let looseness = key.terms.map { $0.match.looseness }.max() ?? 0
-            let broadest = looseness == Term.Match.present.looseness ? broadFields.count + 1 : key.terms.map { breadth($0.field) }.max() ?? 0
+            let broadest = looseness == Term.Match.present.looseness
+                ? broadFields.count + 1 : key.terms.map { breadth($0.field) }.max() ?? 0
             return (broadest, looseness, key.valueCount)
         }
         let ranked = keys.enumerated().map { (rank: rank($0.element), offset: $0.offset, key: $0.element) }
@@ -111,7 +112,9 @@ public struct IndexKey: Sendable, Equatable {
         case let leaf as FieldStringCondition:
             let matcher = leaf.matcher
             // Any string comparison is false on a missing or null field.
-            guard matcher.regexes.isEmpty, !matcher.exact.isEmpty || !matcher.wildcards.isEmpty else { return [presence(of: leaf.field)] }
+            guard matcher.regexes.isEmpty, !matcher.exact.isEmpty || !matcher.wildcards.isEmpty else {
+                return [presence(of: leaf.field)]
+            }
             guard !matcher.wildcards.isEmpty else {
                 return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
                                               match: .equals, values: matcher.exact.normalizedMembers)])]
@@ -121,7 +124,9 @@ public struct IndexKey: Sendable, Equatable {
             for pattern in matcher.wildcards where !literals.contains(pattern.longestLiteral) {
                 literals.append(pattern.longestLiteral)
             }
-            guard literals.allSatisfy({ $0.count >= SubstringSet.minimumLength }) else { return [presence(of: leaf.field)] }
+            guard literals.allSatisfy({ $0.count >= SubstringSet.minimumLength }) else {
+                return [presence(of: leaf.field)]
+            }
             return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.caseInsensitive,
                                           match: .contains, values: literals)])]
         case let leaf as CategoryCondition:
@@ -139,8 +144,8 @@ public struct IndexKey: Sendable, Equatable {
                 seconds.append(best.count > 1 ? best[1] : first)
             }
             guard !firsts.isEmpty else { return [] }
-            let second = anyOf(seconds)
-            return second == anyOf(firsts) || seconds == firsts ? [anyOf(firsts)] : [anyOf(firsts), second]
+            let first = anyOf(firsts), second = anyOf(seconds)
+            return second == first ? [first] : [first, second]
         default:
             return []
         }
