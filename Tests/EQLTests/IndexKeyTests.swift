@@ -88,24 +88,15 @@ import Testing
     }
 
     @Test func indexLooksUpEveryValueAsTheQueriesCompare() throws {
-        var fields = FieldCatalog.Builder()
-        let queries = try [
+        var indexed = try IndexedQueries([
             #"any where process.name == "Foo""#,
             #"any where process.name : "foo""#,
             #"any where true"#,
             #"process where process.name == "Écho""#,
             #"any where process.name : "écho""#,
-        ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
-        let catalog = fields.build()
-        let index = RuleIndex(queries, catalog: catalog)
-        #expect(index.requirements.map { $0 == nil } == [false, false, true, false, false])
-        var reader = EventReader(catalog: catalog)
-        func candidates(_ json: String) throws -> [Int] {
-            let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
-            var result: [Int] = []
-            index.candidates(of: event, into: &result)
-            return result
-        }
+        ])
+        #expect(indexed.index.requirements.map { $0 == nil } == [false, false, true, false, false])
+        func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
         #expect(try candidates(#"{"process":{"name":"Foo"}}"#) == [0, 1, 2])
         #expect(try candidates(#"{"process":{"name":"FOO"}}"#) == [1, 2])
         #expect(try candidates(#"{"process":{"name":["x","FOO","Foo"]}}"#) == [0, 1, 2])
@@ -120,14 +111,13 @@ import Testing
     }
 
     @Test func requirementListsTheTwoMostSelectiveKeysOfEachFilter() throws {
-        var fields = FieldCatalog.Builder()
-        let queries = try [
+        var indexed = try IndexedQueries([
             #"process where event.action == "exec" and user.id == "0" and process.name == "gdb""#,
             #"sequence [process where user.id == "0" and process.args : "*curl*"] [network where process.name == "nc"]"#,
             #"process where user.id == "0""#,
             #"process where (process.parent.name == "bash" and process.parent.args : "*waagent*") or (process.parent.name == "sh" and process.args : "*runner*")"#,
-        ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
-        let catalog = fields.build()
+        ])
+        let (queries, catalog) = (indexed.queries, indexed.catalog)
         func rendered(_ requirement: IndexRequirement?) -> [[String]] {
             (requirement?.filters ?? []).map { keys in
                 keys.map { $0.terms.map { catalog.path(of: $0.field) + ($0.match == .contains ? "*" : "") }.joined(separator: "|") }
@@ -139,14 +129,7 @@ import Testing
         #expect(rendered(queries[3].indexRequirement(in: catalog)) == [["process.parent.name", "process.parent.args*|process.args*"]],
                 "a disjunction of two-key operands gives two keys")
 
-        let index = RuleIndex(queries, catalog: catalog)
-        var reader = EventReader(catalog: catalog)
-        func candidates(_ json: String) throws -> [Int] {
-            let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
-            var result: [Int] = []
-            index.candidates(of: event, into: &result)
-            return result
-        }
+        func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
         #expect(try candidates(#"{"event":{"category":"process"},"user":{"id":"0"},"process":{"name":"bash"}}"#) == [2],
                 "one key of two holds: not a candidate")
         #expect(try candidates(#"{"event":{"category":"process"},"user":{"id":"0"},"process":{"name":"gdb"}}"#) == [0, 2])
@@ -160,38 +143,20 @@ import Testing
     }
 
     @Test func indexFindsPresentFields() throws {
-        var fields = FieldCatalog.Builder()
-        let queries = try [#"any where container.id : "?*""#, #"any where process.name regex "x.*""#]
-            .map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
-        let catalog = fields.build()
-        let index = RuleIndex(queries, catalog: catalog)
-        var reader = EventReader(catalog: catalog)
-        func candidates(_ json: String) throws -> [Int] {
-            var result: [Int] = []
-            index.candidates(of: try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0)), into: &result)
-            return result
-        }
+        var indexed = try IndexedQueries([#"any where container.id : "?*""#, #"any where process.name regex "x.*""#])
+        func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
         #expect(try candidates(#"{"container":{"id":"c1"},"process":{"name":"x"}}"#) == [0, 1])
         #expect(try candidates(#"{"container":{"id":7}}"#) == [0], "a number is present")
         #expect(try candidates(#"{"container":{"id":null},"process":{"name":[]}}"#) == [], "null and an empty list are not")
     }
 
     @Test func indexFindsContainedLiteralsAsTheQueriesCompare() throws {
-        var fields = FieldCatalog.Builder()
-        let queries = try [
+        var indexed = try IndexedQueries([
             #"any where process.args : "*curl*""#,
             #"any where process.args like "/tmp/*""#,
             #"any where process.args : ("*wget*", "nc.openbsd")"#,
-        ].map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
-        let catalog = fields.build()
-        let index = RuleIndex(queries, catalog: catalog)
-        var reader = EventReader(catalog: catalog)
-        func candidates(_ json: String) throws -> [Int] {
-            let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
-            var result: [Int] = []
-            index.candidates(of: event, into: &result)
-            return result
-        }
+        ])
+        func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
         #expect(try candidates(#"{"process":{"args":["-s","/usr/bin/CURL"]}}"#) == [0])
         #expect(try candidates(#"{"process":{"args":"/tmp/x"}}"#) == [1])
         #expect(try candidates(#"{"process":{"args":"/TMP/x"}}"#) == [], "like is case-sensitive")
@@ -200,5 +165,29 @@ import Testing
         #expect(try candidates(#"{"process":{"args":"cu"}}"#) == [], "a value shorter than any literal")
         #expect(try candidates(#"{"process":{"args":"ÉCURL"}}"#) == [0, 2], "non-ASCII: every case-insensitive literal")
         #expect(try candidates(#"{"process":{"args":7}}"#) == [0, 1, 2])
+    }
+}
+
+/// Queries compiled together, their ``RuleIndex``, and a reader for their catalog.
+private struct IndexedQueries {
+    let queries: [CompiledQuery]
+    let catalog: FieldCatalog
+    let index: RuleIndex
+    private var reader: EventReader
+
+    init(_ texts: [String]) throws {
+        var fields = FieldCatalog.Builder()
+        queries = try texts.map { text throws in try CompiledQuery(Query.parse(text), fields: &fields) }
+        catalog = fields.build()
+        index = RuleIndex(queries, catalog: catalog)
+        reader = EventReader(catalog: catalog)
+    }
+
+    /// The positions of the queries the index offers for the JSON document `json`.
+    mutating func candidates(_ json: String) throws -> [Int] {
+        let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+        var result: [Int] = []
+        index.candidates(of: event, into: &result)
+        return result
     }
 }
