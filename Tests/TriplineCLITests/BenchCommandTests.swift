@@ -10,6 +10,7 @@ struct BenchCommandTests {
         let table = result.stdout
         #expect(table.contains("events/s"), "\(table)")
         #expect(table.contains("peak RSS"))
+        #expect(table.contains("median*"), "the median of the runs beside the best")
         for row in ["founding", "linux corpus"] {
             #expect(table.split(separator: "\n").contains { $0.hasPrefix(row) }, "a \(row) row in \(table)")
         }

@@ -38,6 +38,9 @@ struct BenchResults {
     var inputs: [BenchRuleSet: BenchWorkload] = [:]
     /// The best run per shard count, by ascending shard count.
     var throughput: [BenchRuleSet: [PipelineMeasurement]] = [:]
+    /// The median events per CPU-second of each shard count's runs, parallel to ``throughput`` (this
+    /// VM's run-to-run spread makes the best alone misleading).
+    var medianPerCore: [BenchRuleSet: [Double]] = [:]
     var halfRate: [BenchRuleSet: PipelineMeasurement] = [:]
     var sequenceMemory: SequenceMemoryMeasurement?
     var python: PythonEQLMeasurement?
@@ -61,15 +64,19 @@ struct BenchResults {
         lines.append(header)
         lines.append("\(buildConfiguration) build, \(cores) cores, best of \(repeats) run\(repeats == 1 ? "" : "s") per row; file → pipeline → file")
         lines.append("")
-        lines.append(row(["rule set", "rules", "events", "shards", "events/s", "per core*", "MB/s", "alerts", "p50 ms", "p99 ms", "peak RSS"]))
+        lines.append(row(["rule set", "rules", "events", "shards", "events/s", "per core*", "median*", "MB/s", "alerts", "p50 ms",
+                          "p99 ms", "peak RSS"], widths: Self.throughputWidths))
         for set in ruleSets {
-            for run in throughput[set] ?? [] {
+            for (position, run) in (throughput[set] ?? []).enumerated() {
+                let median = medianPerCore[set].map { Int($0[position]).grouped } ?? "-"
                 lines.append(row([set.label, run.rulesCompiled.grouped, run.events.grouped, String(run.shards), Int(run.eventsPerSecond).grouped,
-                                  Int(run.eventsPerCPUSecond).grouped, String(format: "%.0f", run.megabytesPerSecond), run.alerts.grouped,
-                                  milliseconds(run.latencyP50), milliseconds(run.latencyP99), megabytes(run.peakResidentBytes)]))
+                                  Int(run.eventsPerCPUSecond).grouped, median, String(format: "%.0f", run.megabytesPerSecond),
+                                  run.alerts.grouped, milliseconds(run.latencyP50), milliseconds(run.latencyP99),
+                                  megabytes(run.peakResidentBytes)], widths: Self.throughputWidths))
             }
         }
-        lines.append("* per core = events per CPU-second (user + system time of every pipeline thread)")
+        lines.append("* per core = events per CPU-second (user + system time of every pipeline thread) of the row's run;"
+            + " median = of all \(repeats) runs")
         let scaling = ruleSets.compactMap { set -> String? in
             guard let runs = throughput[set], let first = runs.first, let last = runs.last, runs.count > 1 else { return nil }
             return String(format: "%@ %d → %d shards ×%.2f", set.label, first.shards, last.shards,
@@ -136,9 +143,11 @@ struct BenchResults {
         return lines
     }
 
-    private func row(_ cells: [String]) -> String {
-        let widths = [14, 6, 10, 7, 11, 11, 7, 8, 8, 8, 9]
-        return cells.enumerated().map { index, cell in
+    /// Column widths of the throughput table (the others use ``row(_:widths:)``'s default).
+    private static let throughputWidths = [14, 6, 10, 7, 11, 11, 9, 7, 8, 8, 8, 9]
+
+    private func row(_ cells: [String], widths: [Int] = [14, 6, 10, 7, 11, 11, 7, 8, 8, 8, 9]) -> String {
+        cells.enumerated().map { index, cell in
             index == 0 ? cell.leftAligned(widths[0]) : cell.rightAligned(index < widths.count ? widths[index] : 10)
         }.joined(separator: " ")
     }
