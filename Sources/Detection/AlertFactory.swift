@@ -33,7 +33,7 @@ public struct AlertFactory: Sendable {
     /// The alert for a single-event rule.
     public func single(rule: Rule, event: Event) -> Alert {
         let uuid = Self.digest([rule.ruleID, identity(of: event)])
-        return Alert(rule: rule, kind: .single, uuid: uuid, groupID: nil, event: event, commonFields: [],
+        return Alert(rule: rule, kind: .single, uuid: uuid, groupID: nil, event: event.compacted(), commonFields: [],
                      originalTime: event.timestamp, hostID: hostID(of: event),
                      reason: reason(rule: rule, event: event), ancestors: [identity(of: event)])
     }
@@ -79,7 +79,7 @@ public struct AlertFactory: Sendable {
 
     func identity(of event: Event) -> String {
         if let eventIDField, let id = event.string(eventIDField) { return id }
-        return Self.hex(SHA256.hash(data: event.storage[0 ..< event.documentLength]))
+        return Self.hex(SHA256.hash(data: event.document))
     }
 
     func hostID(of event: Event) -> String? {

@@ -334,8 +334,10 @@ private struct Timeline {
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
-        bufferedBytes += event.heapBytes
-        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: event,
+        // Held past the batch (and then by sequences and alerts): its own bytes, not its batch's buffer.
+        let kept = event.compacted()
+        bufferedBytes += kept.heapBytes
+        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: kept,
                               relevantRules: relevantRules))
         return .buffered
     }

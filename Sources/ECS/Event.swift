@@ -3,10 +3,14 @@
 /// Storage is two flat arrays, whatever the document's size: ``storage`` holds the original JSON
 /// followed by any string that had to be unescaped, and ``slots`` holds one 16-byte ``FieldSlot`` per
 /// value, grouped by field in ascending ``FieldID`` order (elements of one array field stay adjacent,
-/// in document order). Strings are ``ByteRange``s into ``storage``.
+/// in document order). Strings are ``ByteRange``s into ``storage``, counted from its start.
+///
+/// ``storage`` may be a slice of a buffer shared with other events (a file source's read buffer), so
+/// that reading a record copies nothing. Whatever keeps an event beyond its batch (the reorder
+/// buffer, an alert) keeps ``compacted()``, which owns exactly its bytes.
 public struct Event: Sendable {
     /// The original JSON document, then unescaped string bytes.
-    public let storage: [UInt8]
+    public let storage: ArraySlice<UInt8>
     /// How many leading bytes of ``storage`` are the original document.
     public let documentLength: Int
     /// Field values, sorted by field.
@@ -17,7 +21,7 @@ public struct Event: Sendable {
     public let origin: RecordOrigin
 
     /// Creates an event from already-decoded parts; `slots` must be grouped by ascending field.
-    public init(storage: [UInt8], documentLength: Int, slots: [FieldSlot], timestamp: Int64, origin: RecordOrigin) {
+    public init(storage: ArraySlice<UInt8>, documentLength: Int, slots: [FieldSlot], timestamp: Int64, origin: RecordOrigin) {
         self.storage = storage
         self.documentLength = documentLength
         self.slots = slots
@@ -25,8 +29,19 @@ public struct Event: Sendable {
         self.origin = origin
     }
 
+    /// Creates an event whose storage is `storage` whole.
+    public init(storage: [UInt8], documentLength: Int, slots: [FieldSlot], timestamp: Int64, origin: RecordOrigin) {
+        self.init(storage: storage[...], documentLength: documentLength, slots: slots, timestamp: timestamp, origin: origin)
+    }
+
     /// The original JSON document.
-    public var document: ArraySlice<UInt8> { storage[0 ..< documentLength] }
+    public var document: ArraySlice<UInt8> { storage.prefix(documentLength) }
+
+    /// This event with storage of its own, exactly its bytes: what to keep beyond the batch, so that
+    /// one kept event does not keep a whole shared read buffer alive.
+    public func compacted() -> Event {
+        Event(storage: Array(storage), documentLength: documentLength, slots: slots, timestamp: timestamp, origin: origin)
+    }
 
     /// Bytes the event holds on the heap: its stored bytes and its value slots.
     public var heapBytes: Int { storage.count + MemoryLayout<FieldSlot>.stride * slots.count }
@@ -74,7 +89,7 @@ public struct Event: Sendable {
         case .bool: .bool(slot.boolValue)
         case .integer: .integer(slot.integerValue)
         case .double: .double(slot.doubleValue)
-        case .string: .string(String(decoding: storage[slot.stringBytes.range], as: UTF8.self))
+        case .string: .string(withBytes(of: slot.stringBytes) { String(decoding: $0, as: UTF8.self) })
         }
     }
 

@@ -54,6 +54,12 @@ public struct EventReader: Sendable {
 
     /// Reads one JSON document given as bytes.
     public mutating func read(bytes: [UInt8], origin: RecordOrigin) throws(EventReadError) -> Event {
+        try read(bytes: bytes[...], origin: origin)
+    }
+
+    /// Reads one JSON document given as a slice of a buffer; the event refers to the buffer (see
+    /// ``Event/compacted()``), unless the document has escaped strings, which makes it a copy.
+    public mutating func read(bytes: ArraySlice<UInt8>, origin: RecordOrigin) throws(EventReadError) -> Event {
         slots.removeAll(keepingCapacity: true)
         unescaped.removeAll(keepingCapacity: true)
         let documentLength = bytes.count
@@ -72,7 +78,7 @@ public struct EventReader: Sendable {
         }
         Self.sortByField(&slots)
         var storage = bytes
-        if !unescaped.isEmpty { storage.append(contentsOf: unescaped) }
+        if !unescaped.isEmpty { storage = ArraySlice(Array(bytes) + unescaped) }
         // An exactly sized copy: the event keeps no spare capacity, and `slots` stays this reader's.
         let eventSlots = [FieldSlot](unsafeUninitializedCapacity: slots.count) { buffer, count in
             count = slots.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }

@@ -18,14 +18,20 @@ public enum RecordOrigin: Hashable, Sendable, CustomStringConvertible {
 
 /// One undecoded input record (a JSON document) and where it came from.
 public struct RawRecord: Sendable {
-    /// The record's bytes, without the line terminator.
-    public var bytes: [UInt8]
+    /// The record's bytes, without the line terminator: possibly a slice of a buffer the source
+    /// shares between records (see ``Event/compacted()``).
+    public var bytes: ArraySlice<UInt8>
     /// Where the bytes came from.
     public var origin: RecordOrigin
 
-    /// Creates a record.
-    public init(bytes: [UInt8], origin: RecordOrigin) {
+    /// Creates a record of `bytes`, a slice of a buffer.
+    public init(bytes: ArraySlice<UInt8>, origin: RecordOrigin) {
         self.bytes = bytes
         self.origin = origin
+    }
+
+    /// Creates a record of the whole of `bytes`.
+    public init(bytes: [UInt8], origin: RecordOrigin) {
+        self.init(bytes: bytes[...], origin: origin)
     }
 }

@@ -152,7 +152,7 @@ public final class RetainedEventCodec: @unchecked Sendable {
     private func learn(from event: Event) {
         guard sampleCount < Self.dictionarySamples else { return } // a dictionary that failed to build
         let sample = min(event.documentLength, Self.maximumSampleBytes)
-        samples.append(contentsOf: event.storage[0 ..< sample])
+        samples.append(contentsOf: event.storage.prefix(sample))
         sampleCount += 1
         guard sampleCount == Self.dictionarySamples else { return }
         samples.withUnsafeBytes { dictionary in

@@ -61,7 +61,7 @@ enum Value: Sendable {
         case .bool(let value): .bool(value)
         case .integer(let value): .integer(value)
         case .double(let value): .double(value)
-        case .bytes(let range): .string(String(decoding: event.storage[range.range], as: UTF8.self))
+        case .bytes(let range): .string(event.withBytes(of: range) { String(decoding: $0, as: UTF8.self) })
         case .text(let bytes): .string(String(decoding: bytes, as: UTF8.self))
         }
     }
@@ -79,7 +79,7 @@ enum Value: Sendable {
     /// The string's bytes as an array (copies event bytes; for the slower, allocating paths).
     func stringArray(in event: Event) -> [UInt8]? {
         switch self {
-        case .bytes(let range): Array(event.storage[range.range])
+        case .bytes(let range): event.withBytes(of: range) { Array($0) }
         case .text(let bytes): bytes
         default: nil
         }

@@ -59,9 +59,16 @@ public final class KafkaProducer: Sendable {
         self.logger = logger
     }
 
-    /// Queues one message. `partition` `nil` lets librdkafka's partitioner pick one from the key.
-    /// Blocks while librdkafka's send queue is full (`queue.buffering.max.messages`/`.kbytes`).
+    /// Queues one message whose value is the whole of `value` (see the slice form).
     public func send(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [],
+                     partition: Int32? = nil) throws(KafkaError) {
+        try send(topic: topic, key: key, value: value[...], headers: headers, partition: partition)
+    }
+
+    /// Queues one message (librdkafka copies `value`). `partition` `nil` lets librdkafka's
+    /// partitioner pick one from the key. Blocks while librdkafka's send queue is full
+    /// (`queue.buffering.max.messages`/`.kbytes`).
+    public func send(topic: String, key: [UInt8]?, value: ArraySlice<UInt8>, headers: [KafkaHeader] = [],
                      partition: Int32? = nil) throws(KafkaError) {
         var headerList: OpaquePointer?
         if !headers.isEmpty {
@@ -108,7 +115,7 @@ public final class KafkaProducer: Sendable {
     public var unacknowledgedCount: Int { ledger.counts.withLock { $0.unacknowledged } }
 
     /// One `rd_kafka_produceva` call; on success librdkafka owns (copies) everything passed.
-    private func enqueue(topic: String, key: [UInt8]?, value: [UInt8], headers: OpaquePointer?,
+    private func enqueue(topic: String, key: [UInt8]?, value: ArraySlice<UInt8>, headers: OpaquePointer?,
                          partition: Int32?) -> rd_kafka_resp_err_t {
         topic.withCString { topicName in
             value.withUnsafeBytes { valueBytes in

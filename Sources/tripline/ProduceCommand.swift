@@ -57,7 +57,7 @@ struct ProduceCommand: ParsableCommand {
                         event = try reader.read(record)
                     } catch {
                         bad += 1
-                        try badRecords.write([DeadLetter(bytes: record.bytes, origin: record.origin, reason: error.description)])
+                        try badRecords.write([DeadLetter(record: record, reason: error.description)])
                         continue
                     }
                     try producer.send(topic: topic, key: event.string(keyField).map { Array($0.utf8) }, value: record.bytes)

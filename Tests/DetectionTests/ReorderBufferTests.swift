@@ -62,4 +62,29 @@ import Testing
         let roomy = Self.run(reversed, rules: rules, bound: Int.max, batch: 1)
         #expect(roomy.evaluator.statistics.lateEvents == 0, "within the lateness and the bound: reordered, not late")
     }
+
+    /// Events read from slices of one shared buffer (as the file source hands them over): the events
+    /// that alerts and sequences keep are copies of their own, not views of that buffer, so keeping
+    /// one event does not keep the whole buffer.
+    @Test func keptEventsDoNotReferToTheirBatchsBuffer() throws {
+        let rules = try loadFoundingRules()
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("Config/sample-events.ndjson"), encoding: .utf8)
+        let buffer = Array(text.utf8)
+        var reader = EventReader(catalog: rules.catalog, timestampPaths: rules.timestampPaths)
+        var events: [Event] = []
+        var start = 0
+        for (index, byte) in buffer.enumerated() where byte == 0x0A {
+            events.append(try reader.read(bytes: buffer[start ..< index], origin: .memory(index: events.count)))
+            start = index + 1
+        }
+        let alerts = Self.run(events, rules: rules, bound: Int.max).alerts
+        #expect(alerts.count == 35)
+        let bufferRange = buffer.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) ..< UInt(bitPattern: $0.baseAddress! + $0.count) }
+        for alert in alerts {
+            guard let event = alert.event else { continue }
+            let address = event.storage.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+            #expect(!bufferRange.contains(address), "\(alert.rule.name) \(alert.kind)")
+        }
+    }
 }
+

@@ -136,5 +136,28 @@ struct EventReaderTests {
         // A name predicted from the documents above, now at the very end of a short document.
         #expect(try shared.read(bytes: Array(#"{"count":1}"#.utf8), origin: .memory(index: 0)).values(of: field("count")) == [.integer(1)])
     }
+
+    @Test("a document read from a slice of a larger buffer refers to it; compacted, it owns exactly its bytes")
+    func sliceOfABuffer() throws {
+        let first = #"{"process":{"name":"bash"}}"#
+        let second = #"{"process":{"name":"open\u0073sl","args":["enc","-in"]},"count":3}"#
+        let buffer = Array((first + "\n" + second + "\n").utf8)
+        let start = first.utf8.count + 1
+        var reader = reader()
+        let event = try reader.read(bytes: buffer[start ..< start + second.utf8.count], origin: .memory(index: 1))
+        let whole = try read(second)
+        for path in Self.paths {
+            #expect(event.values(of: field(path)) == whole.values(of: field(path)), "\(path)")
+        }
+        #expect(event.values(of: field("process.name")) == [.string("openssl")])
+        #expect(Array(event.document) == Array(second.utf8))
+
+        let plain = try reader.read(bytes: buffer[0 ..< first.utf8.count], origin: .memory(index: 0))
+        let compacted = plain.compacted()
+        #expect(compacted.storage.startIndex == 0 && compacted.storage.count == first.utf8.count)
+        #expect(Array(compacted.document) == Array(first.utf8))
+        #expect(compacted.values(of: field("process.name")) == [.string("bash")])
+        #expect(compacted.timestamp == plain.timestamp && compacted.origin == plain.origin)
+    }
 }
 

@@ -61,7 +61,7 @@ public final class KafkaRepartitioner: Sendable {
                     let event = try reader.read(record)
                     key = event.string(keyField).map { Array($0.utf8) }
                 } catch {
-                    letters.append(DeadLetter(bytes: record.bytes, origin: record.origin, reason: error.description))
+                    letters.append(DeadLetter(record: record, reason: error.description))
                     continue
                 }
                 if key == nil { report.unkeyed += 1 } else { report.keyed += 1 }

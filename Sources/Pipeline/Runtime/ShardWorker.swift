@@ -114,7 +114,7 @@ struct ShardWorker: Sendable {
                     if let lanes { slice.laneClock?.observe(event, lane: lanes.laneOfRecord[index]) }
                 } catch {
                     let record = work.records[index]
-                    slice.deadLetters.append(DeadLetter(bytes: record.bytes, origin: record.origin, reason: error.description))
+                    slice.deadLetters.append(DeadLetter(record: record, reason: error.description))
                 }
             }
             work.latch.arriveAndWait()

@@ -16,6 +16,11 @@ public struct DeadLetter: Sendable {
         self.reason = reason
     }
 
+    /// The dead letter of `record`, with a copy of its bytes (they may be a slice of a shared buffer).
+    public init(record: RawRecord, reason: String) {
+        self.init(bytes: Array(record.bytes), origin: record.origin, reason: reason)
+    }
+
     /// One NDJSON line describing the letter: origin, reason and the original record as a string.
     public func jsonLine() -> [UInt8] {
         var line: [UInt8] = []

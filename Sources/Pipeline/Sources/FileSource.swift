@@ -45,7 +45,6 @@ public struct FileSource: RecordSource {
 
         var lineNumber = 0
         var pending: [UInt8] = []          // an incomplete last line carried to the next read
-        var chunk = [UInt8](repeating: 0, count: Self.readSize)
         var batch: [RawRecord] = []
         batch.reserveCapacity(batchSize)
         while !stop.isStopped {
@@ -57,55 +56,58 @@ public struct FileSource: RecordSource {
                 if errno == EINTR { continue }
                 throw FileStageError.readFailed(path: path, reason: String(cString: strerror(errno)))
             }
-            let readCount = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if readCount < 0 {
-                if errno == EINTR { continue }
-                throw FileStageError.readFailed(path: path, reason: String(cString: strerror(errno)))
+            // A new buffer for every read: the records are slices of it, shared, not copied.
+            var readError: Int32 = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: Self.readSize) { buffer, count in
+                let readCount = read(descriptor, buffer.baseAddress, buffer.count)
+                if readCount < 0 { readError = errno }
+                count = max(0, readCount)
             }
-            if readCount == 0 { break }
+            if readError == EINTR { continue }
+            if readError != 0 { throw FileStageError.readFailed(path: path, reason: String(cString: strerror(readError))) }
+            if chunk.isEmpty { break }
             var lineStart = 0
             chunk.withUnsafeBufferPointer { buffer in
                 let base = UnsafeRawPointer(buffer.baseAddress!)
-                while lineStart < readCount, let newline = memchr(base + lineStart, 0x0A, readCount - lineStart) {
+                while lineStart < chunk.count, let newline = memchr(base + lineStart, 0x0A, chunk.count - lineStart) {
                     let index = base.distance(to: UnsafeRawPointer(newline))
                     lineNumber += 1
-                    let line = Self.line(UnsafeBufferPointer(rebasing: buffer[lineStart ..< index]), after: &pending)
+                    let line = Self.line(chunk[lineStart ..< index], after: &pending)
                     lineStart = index + 1
                     if Self.isBlank(line) { continue }
                     batch.append(RawRecord(bytes: line, origin: .line(source: path, number: lineNumber)))
                 }
-                pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[lineStart ..< readCount]))
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[lineStart ..< chunk.count]))
             }
             while batch.count >= batchSize {
                 try emit(RecordBatch(records: Array(batch.prefix(batchSize))))
                 batch.removeFirst(batchSize)
             }
-            if batch.count >= Self.handOverCount || !batch.isEmpty && readCount < chunk.count {
+            if batch.count >= Self.handOverCount || !batch.isEmpty && chunk.count < Self.readSize {
                 try emit(RecordBatch(records: batch))
                 batch.removeAll(keepingCapacity: true)
             }
         }
         if !pending.isEmpty, !stop.isStopped {
             lineNumber += 1
-            if pending.last == 0x0D { pending.removeLast() }
-            if !Self.isBlank(pending) { batch.append(RawRecord(bytes: pending, origin: .line(source: path, number: lineNumber))) }
+            let line = Self.line([], after: &pending)
+            if !Self.isBlank(line) { batch.append(RawRecord(bytes: line, origin: .line(source: path, number: lineNumber))) }
         }
         if !batch.isEmpty { try emit(RecordBatch(records: batch)) }
     }
 
-    /// A line that ends just before a newline: `pending` (its start, from an earlier read) then
-    /// `bytes`, without a trailing `\r`, in an exactly sized array; `pending` is left empty.
-    static func line(_ bytes: UnsafeBufferPointer<UInt8>, after pending: inout [UInt8]) -> [UInt8] {
-        if pending.isEmpty {
-            return Array(bytes.last == 0x0D ? UnsafeBufferPointer(rebasing: bytes.dropLast()) : bytes)
-        }
+    /// A line that ends just before a newline, without a trailing `\r`: `bytes` itself (a slice of the
+    /// read buffer) or, when a previous read left its start in `pending`, `pending` then `bytes` in an
+    /// array of its own; `pending` is left empty.
+    static func line(_ bytes: ArraySlice<UInt8>, after pending: inout [UInt8]) -> ArraySlice<UInt8> {
+        guard !pending.isEmpty else { return bytes.last == 0x0D ? bytes.dropLast() : bytes }
         pending.append(contentsOf: bytes)
         if pending.last == 0x0D { pending.removeLast() }
         defer { pending = [] }
-        return pending
+        return pending[...]
     }
 
-    static func isBlank(_ line: [UInt8]) -> Bool {
+    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 }
