@@ -38,9 +38,9 @@ public struct EvaluatorStatistics: Sendable {
 /// most ``maximumBufferedBytes``: past it, its oldest events are released early (counted in
 /// ``EvaluatorStatistics/earlyReleases``), so memory stays bounded at any event rate.
 ///
-/// A ``RuleIndex`` per rule group skips the rules an event cannot match (single-event rules are
-/// tested, and sequence rules see the event, only when their index key admits it); alerts and their
-/// order are those of testing every rule. A string comparison several rules share is tested once per
+/// One ``RuleIndex`` over every rule skips the rules an event cannot match (single-event rules are
+/// tested, and sequence rules see the event, only when their index requirement admits it); alerts and
+/// their order are those of testing every rule. A string comparison several rules share is tested once per
 /// event (``LeafMemo``), and the events partial sequences hold are kept compressed
 /// (``RetainedEventCodec``).
 ///
@@ -53,8 +53,11 @@ public struct RuleEvaluator {
     private let singleQueries: [CompiledQuery]
     /// `singleQueries`, tested without retaining each (the array above keeps them alive).
     private let unretainedSingleQueries: [Unmanaged<CompiledQuery>]
-    /// Which single-event rules each event can match.
-    private let singleIndex: RuleIndex?
+    /// Which rules each event can match: positions below `singleQueries.count` are single-event
+    /// rules, then each timeline's rules from its entry in `timelineStarts`.
+    private let index: RuleIndex?
+    /// Where each timeline's rules start among the index's positions.
+    private let timelineStarts: [Int]
     /// Results of the string comparisons rules share, for the event being evaluated.
     private let memo: LeafMemo
     /// Scratch list of candidate rules, reused across events.
@@ -91,7 +94,6 @@ public struct RuleEvaluator {
         singleRules = ruleSet.rules.filter { !$0.query.query.needsOrderedInput }
         singleQueries = singleRules.map(\.query)
         unretainedSingleQueries = singleQueries.map(Unmanaged.passUnretained)
-        singleIndex = usesRuleIndex ? RuleIndex(singleQueries, catalog: ruleSet.catalog) : nil
         let readerTimeFields = ruleSet.timestampPaths.compactMap { ruleSet.catalog.id(of: $0) }
         let codec = compressesHeldEvents
             ? RetainedEventCodec(reader: EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths))
@@ -106,9 +108,14 @@ public struct RuleEvaluator {
                 timelines.append(timeline)
             }
         }
-        if usesRuleIndex {
-            for index in timelines.indices { timelines[index].buildIndex(catalog: ruleSet.catalog) }
+        var indexedQueries = singleQueries
+        var timelineStarts: [Int] = []
+        for timeline in timelines {
+            timelineStarts.append(indexedQueries.count)
+            indexedQueries += timeline.queries
         }
+        self.timelineStarts = timelineStarts
+        index = usesRuleIndex ? RuleIndex(indexedQueries, catalog: ruleSet.catalog) : nil
         self.timelines = timelines
     }
 
@@ -167,17 +174,26 @@ public struct RuleEvaluator {
     private mutating func evaluate(_ event: Event, into alerts: inout [Alert]) {
         statistics.events += 1
         memo.beginEvent()
-        if let singleIndex {
-            singleIndex.candidates(of: event, into: &candidates)
-            for index in candidates where matchesSingle(index, event) { raise(single: index, event: event, into: &alerts) }
+        // Candidates ascend: the single-event rules first, then each timeline's.
+        var next = 0
+        if let index {
+            index.candidates(of: event, into: &candidates)
+            while next < candidates.count, candidates[next] < singleQueries.count {
+                if matchesSingle(candidates[next], event) { raise(single: candidates[next], event: event, into: &alerts) }
+                next += 1
+            }
         } else {
             for index in singleQueries.indices where matchesSingle(index, event) { raise(single: index, event: event, into: &alerts) }
         }
         guard !timelines.isEmpty else { return }
         arrivals &+= 1
         var buffered = false
-        for index in timelines.indices {
-            let outcome = timelines[index].accept(event, arrival: arrivals, memo: memo)
+        for timeline in timelines.indices {
+            let start = timelineStarts[timeline], end = start + timelines[timeline].queries.count
+            let first = next
+            while next < candidates.count, candidates[next] < end { next += 1 }
+            let outcome = timelines[timeline].accept(event, arrival: arrivals, memo: memo,
+                                                     candidates: index == nil ? nil : candidates[first ..< next], offset: start)
             switch outcome {
             case .buffered: buffered = true
             case .irrelevant: break
@@ -286,10 +302,6 @@ private struct Timeline {
     var queries: [CompiledQuery] = []
     /// `queries`, tested without retaining each (`queries` keeps them alive).
     var unretainedQueries: [Unmanaged<CompiledQuery>] = []
-    /// Which of `queries` each event can be relevant to; `nil` tests them all.
-    var index: RuleIndex?
-    /// Scratch list of candidate rules, reused across events.
-    var candidates: [Int] = []
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
     /// Bytes the buffered events hold (documents and value slots).
@@ -311,23 +323,22 @@ private struct Timeline {
         matchers.append(rule.query.makeMatcher(codec: codec))
     }
 
-    mutating func buildIndex(catalog: FieldCatalog) {
-        index = RuleIndex(queries, catalog: catalog)
-    }
-
     var liveSequences: Int { matchers.reduce(0) { $0 + $1.liveSequences } }
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
 
-    mutating func accept(_ event: Event, arrival: UInt64, memo: LeafMemo) -> Outcome {
+    /// Takes `event` into the reorder buffer when some stage of one of the rules matches it.
+    /// `candidates` are the rules the index offers (positions among all indexed rules, this
+    /// timeline's starting at `offset`); `nil` tests every rule.
+    mutating func accept(_ event: Event, arrival: UInt64, memo: LeafMemo, candidates: ArraySlice<Int>?,
+                         offset: Int) -> Outcome {
         let time = usesEventTimestamp ? event.timestamp : EventReader.eventTime(of: event, fields: timeFields)
         // Every timed event moves event time on, relevant or not, so state expires and positions settle.
         if time > newestTime { newestTime = time }
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
         var relevantRules: [RelevantRule] = []
-        if let index {
-            index.candidates(of: event, into: &candidates)
-            for rule in candidates { test(rule, event, memo: memo, into: &relevantRules) }
+        if let candidates {
+            for candidate in candidates { test(candidate &- offset, event, memo: memo, into: &relevantRules) }
         } else {
             for rule in queries.indices { test(rule, event, memo: memo, into: &relevantRules) }
         }
