@@ -174,12 +174,16 @@ public struct RuleEvaluator {
     private mutating func evaluate(_ event: Event, into alerts: inout [Alert]) {
         statistics.events += 1
         memo.beginEvent()
-        // Candidates ascend: the single-event rules first, then each timeline's.
+        // Candidates ascend: the single-event rules first, then each timeline's. Read through a local
+        // (reading the stored list while `raise` mutates the evaluator copied the whole evaluator).
         var next = 0
+        var offered: [Int] = []
         if let index {
             index.candidates(of: event, into: &candidates)
-            while next < candidates.count, candidates[next] < singleQueries.count {
-                if matchesSingle(candidates[next], event) { raise(single: candidates[next], event: event, into: &alerts) }
+            offered = candidates
+            let singles = singleQueries.count
+            while next < offered.count, offered[next] < singles {
+                if matchesSingle(offered[next], event) { raise(single: offered[next], event: event, into: &alerts) }
                 next += 1
             }
         } else {
@@ -191,9 +195,10 @@ public struct RuleEvaluator {
         for timeline in timelines.indices {
             let start = timelineStarts[timeline], end = start + timelines[timeline].queries.count
             let first = next
-            while next < candidates.count, candidates[next] < end { next += 1 }
-            let outcome = timelines[timeline].accept(event, arrival: arrivals, memo: memo,
-                                                     candidates: index == nil ? nil : candidates[first ..< next], offset: start)
+            while next < offered.count, offered[next] < end { next += 1 }
+            let arrival = arrivals, memo = memo
+            let outcome = timelines[timeline].accept(event, arrival: arrival, memo: memo,
+                                                     candidates: index == nil ? nil : offered[first ..< next], offset: start)
             switch outcome {
             case .buffered: buffered = true
             case .irrelevant: break
