@@ -127,9 +127,9 @@ public final class CompiledQuery: Sendable {
     /// sequences keep their events compressed.
     public func makeMatcher(codec: RetainedEventCodec? = nil) -> SequenceMatcher {
         switch plan {
-        case .event: SequenceMatcher(engine: .none)
-        case .sequence(let sequence): SequenceMatcher(engine: .sequence(SequenceEngine(plan: sequence, codec: codec)))
-        case .sample(let sample): SequenceMatcher(engine: .sample(SampleEngine(plan: sample)))
+        case .event: SequenceMatcher()
+        case .sequence(let sequence): SequenceMatcher(sequence: SequenceEngine(plan: sequence, codec: codec))
+        case .sample(let sample): SequenceMatcher(sample: SampleEngine(plan: sample))
         }
     }
 }

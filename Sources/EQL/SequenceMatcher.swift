@@ -29,80 +29,52 @@ import ECS
 ///
 /// Matches are appended to the `matches` argument of each call, in the order they are decided.
 public struct SequenceMatcher {
-    enum Engine {
-        case none
-        case sequence(SequenceEngine)
-        case sample(SampleEngine)
+    /// The engine of a sequence query, or `nil`. Two optionals rather than an enum with payloads:
+    /// an engine mutates in place through optional chaining, where taking it out of an enum case
+    /// and putting it back retained and released every one of its buffers on each event.
+    private var sequence: SequenceEngine?
+    /// The engine of a sample query, or `nil`.
+    private var sample: SampleEngine?
+
+    /// A matcher of a sequence query.
+    init(sequence: SequenceEngine) {
+        self.sequence = sequence
     }
 
-    var engine: Engine
-
-    init(engine: Engine) {
-        self.engine = engine
+    /// A matcher of a sample query.
+    init(sample: SampleEngine) {
+        self.sample = sample
     }
+
+    /// A matcher that matches nothing (single-event queries).
+    init() {}
 
     /// Feeds one event. `ordinal` must not be lower than the previous event's. `filterHits`, when
     /// given, are the query's ``CompiledQuery/filterHits(_:memo:)`` for the event, so the matcher
     /// does not test its filters again.
     public mutating func process(_ event: Event, ordinal: Ordinal, filterHits: UInt64? = nil, into matches: inout [SequenceMatch]) {
-        switch engine {
-        case .none: return
-        case .sequence(var sequence):
-            engine = .none
-            sequence.process(event, ordinal: ordinal, filterHits: filterHits, into: &matches)
-            engine = .sequence(sequence)
-        case .sample(var sample):
-            engine = .none
-            sample.process(event, ordinal: ordinal)
-            engine = .sample(sample)
-        }
+        sequence?.process(event, ordinal: ordinal, filterHits: filterHits, into: &matches)
+        sample?.process(event, ordinal: ordinal)
     }
 
     /// Tells the matcher that event time has reached `watermark` (nanoseconds): no event processed
     /// from now on has a lower timestamp. Expires partial sequences that can no longer complete
     /// within `maxspan` and releases matches that were waiting on a trailing missing-event stage.
     public mutating func advance(to watermark: Int64, into matches: inout [SequenceMatch]) {
-        switch engine {
-        case .none, .sample: return
-        case .sequence(var sequence):
-            engine = .none
-            sequence.advance(to: watermark, into: &matches)
-            engine = .sequence(sequence)
-        }
+        sequence?.advance(to: watermark, into: &matches)
     }
 
     /// Ends the input: releases matches still waiting on a trailing missing-event stage, the
     /// held-back results of `| tail N`, and the results of `sample` queries.
     public mutating func finish(into matches: inout [SequenceMatch]) {
-        switch engine {
-        case .none: return
-        case .sequence(var sequence):
-            engine = .none
-            sequence.finish(into: &matches)
-            engine = .sequence(sequence)
-        case .sample(var sample):
-            engine = .none
-            sample.finish(into: &matches)
-            engine = .sample(sample)
-        }
+        sequence?.finish(into: &matches)
+        sample?.finish(into: &matches)
     }
 
     /// Partial sequences currently held (not counting matches waiting on a missing-event check).
-    public var liveSequences: Int {
-        switch engine {
-        case .none: 0
-        case .sequence(let sequence): sequence.liveCount
-        case .sample(let sample): sample.liveCount
-        }
-    }
+    public var liveSequences: Int { sequence?.liveCount ?? sample?.liveCount ?? 0 }
 
     /// Partial sequences evicted so far because of ``CompileOptions/maxLivePartialSequences``
     /// (for `sample` queries: join keys not tracked because the cap was reached).
-    public var evictions: Int {
-        switch engine {
-        case .none: 0
-        case .sequence(let sequence): sequence.evictionCount
-        case .sample(let sample): sample.droppedKeys
-        }
-    }
+    public var evictions: Int { sequence?.evictionCount ?? sample?.droppedKeys ?? 0 }
 }
