@@ -100,21 +100,24 @@ enum ByteText {
 /// a bit per member length rejects most probes before any hashing, and each table slot keeps its
 /// member's hash, so a collision costs a compare only when the hashes agree. Members are stored
 /// back to back in one buffer.
-struct ByteStringSet: Sendable {
+final class ByteStringSet: Sendable {
+    // A class: the sets are immutable once built, and the rule index and the comparisons probe them
+    // through stored references; as a struct of four arrays, a probe through a pointer copied it.
+
     /// The members' bytes, back to back; member `i` is `bytes[starts[i] ..< starts[i + 1]]`.
-    private var bytes: [UInt8] = []
-    private var starts: [Int32] = [0]
+    private let bytes: [UInt8]
+    private let starts: [Int32]
     /// Open addressing: member index (or -1) and that member's hash.
-    private var table: [Int32]
-    private var tableHashes: [UInt32]
+    private let table: [Int32]
+    private let tableHashes: [UInt32]
     private let mask: Int
     /// Bit `min(length, 63)` is set for each member length.
-    private var lengths: UInt64 = 0
+    private let lengths: UInt64
     /// Whether members compare case-insensitively.
     let caseInsensitive: Bool
 
     /// Creates a set of `strings`.
-    init(_ strings: [String], caseInsensitive: Bool) {
+    convenience init(_ strings: [String], caseInsensitive: Bool) {
         self.init(normalized: strings.map { caseInsensitive ? ByteText.lowercased($0) : Array($0.utf8) },
                   caseInsensitive: caseInsensitive)
     }
@@ -122,25 +125,39 @@ struct ByteStringSet: Sendable {
     /// Creates a set of members already normalized (Unicode-lowercased when `caseInsensitive`),
     /// such as another set's ``normalizedMembers``.
     init(normalized: [[UInt8]], caseInsensitive: Bool) {
-        self.caseInsensitive = caseInsensitive
         var size = 8
         while size < normalized.count * 2 { size <<= 1 }
-        table = Array(repeating: -1, count: size)
-        tableHashes = Array(repeating: 0, count: size)
-        mask = size - 1
-        for member in normalized { insert(member) }
-    }
-
-    private mutating func insert(_ member: [UInt8]) {
-        if member.withUnsafeBufferPointer({ find($0) }) != nil { return }
-        let hash = member.withUnsafeBufferPointer { Self.hash($0, folding: caseInsensitive) }
-        var slot = Int(hash) & mask
-        while table[slot] >= 0 { slot = (slot + 1) & mask }
-        table[slot] = Int32(starts.count - 1)
-        tableHashes[slot] = hash
-        bytes.append(contentsOf: member)
-        starts.append(Int32(bytes.count))
-        lengths |= 1 << UInt64(min(member.count, 63))
+        var bytes: [UInt8] = []
+        var starts: [Int32] = [0]
+        var table = [Int32](repeating: -1, count: size)
+        var tableHashes = [UInt32](repeating: 0, count: size)
+        var lengths: UInt64 = 0
+        for member in normalized {
+            let hash = member.withUnsafeBufferPointer { Self.hash($0, folding: caseInsensitive) }
+            var slot = Int(hash) & (size - 1)
+            var duplicate = false
+            while table[slot] >= 0 {
+                let entry = Int(table[slot])
+                if tableHashes[slot] == hash, Array(bytes[Int(starts[entry]) ..< Int(starts[entry + 1])]) == member {
+                    duplicate = true
+                    break
+                }
+                slot = (slot + 1) & (size - 1)
+            }
+            if duplicate { continue }
+            table[slot] = Int32(starts.count - 1)
+            tableHashes[slot] = hash
+            bytes.append(contentsOf: member)
+            starts.append(Int32(bytes.count))
+            lengths |= 1 << UInt64(min(member.count, 63))
+        }
+        self.bytes = bytes
+        self.starts = starts
+        self.table = table
+        self.tableHashes = tableHashes
+        self.mask = size - 1
+        self.lengths = lengths
+        self.caseInsensitive = caseInsensitive
     }
 
     /// The distinct members in insertion order (Unicode-lowercased when case-insensitive).
