@@ -289,14 +289,21 @@ private struct Timeline {
         let filterHits: UInt64?
     }
 
+    /// A buffered event in the heap: its ordinal and where it is held. Plain data, so peeking at
+    /// the heap's minimum and sifting move no references.
     struct Pending: Comparable {
         let ordinal: Ordinal
-        let event: Event
-        /// The rules that have a stage the event matches, with the filters it matched; only their
-        /// matchers need to see it.
-        let relevantRules: [RelevantRule]
+        /// The event's position in ``held``.
+        let slot: Int32
         static func < (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal < rhs.ordinal }
         static func == (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal == rhs.ordinal }
+    }
+
+    /// A buffered event and the rules that have a stage it matches, with the filters it matched;
+    /// only their matchers need to see it.
+    struct HeldEvent {
+        let event: Event
+        let relevantRules: [RelevantRule]
     }
 
     let timeFields: [FieldID]
@@ -309,6 +316,9 @@ private struct Timeline {
     var unretainedQueries: [Unmanaged<CompiledQuery>] = []
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
+    /// The buffered events, by ``Pending/slot``; `nil` slots are free (listed in `freeSlots`).
+    private var held: [HeldEvent?] = []
+    private var freeSlots: [Int32] = []
     /// Bytes the buffered events hold (documents and value slots).
     private(set) var bufferedBytes = 0
     /// The newest event time accepted so far.
@@ -353,8 +363,15 @@ private struct Timeline {
         // Held past the batch (and then by sequences and alerts): its own bytes, not its batch's buffer.
         let kept = event.compacted()
         bufferedBytes += kept.heapBytes
-        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), event: kept,
-                              relevantRules: relevantRules))
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            held[Int(slot)] = HeldEvent(event: kept, relevantRules: relevantRules)
+        } else {
+            slot = Int32(held.count)
+            held.append(HeldEvent(event: kept, relevantRules: relevantRules))
+        }
+        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), slot: slot))
         return .buffered
     }
 
@@ -376,10 +393,12 @@ private struct Timeline {
         var found: [SequenceMatch] = []
         while let next = buffer.min, next.ordinal.timestamp <= watermark {
             let pending = buffer.removeMin()
-            bufferedBytes -= pending.event.heapBytes
-            for relevant in pending.relevantRules {
+            let event = held[Int(pending.slot)].take()!
+            freeSlots.append(pending.slot)
+            bufferedBytes -= event.event.heapBytes
+            for relevant in event.relevantRules {
                 found.removeAll(keepingCapacity: true)
-                matchers[relevant.rule].process(pending.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
+                matchers[relevant.rule].process(event.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
                 for match in found { matches.append((rules[relevant.rule], match)) }
             }
         }
