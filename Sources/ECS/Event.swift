@@ -1,6 +1,6 @@
 /// One ECS event: its original JSON bytes plus the values of the fields that rules and sinks read.
 ///
-/// Storage is two flat arrays, whatever the document's size: ``storage`` holds the original JSON
+/// Storage is two flat buffers, whatever the document's size: ``storage`` holds the original JSON
 /// followed by any string that had to be unescaped, and ``slots`` holds one 16-byte ``FieldSlot`` per
 /// value, grouped by field in ascending ``FieldID`` order (elements of one array field stay adjacent,
 /// in document order). Strings are ``ByteRange``s into ``storage``, counted from its start.
@@ -43,7 +43,8 @@ public struct Event: Sendable {
         Event(storage: Array(storage), documentLength: documentLength, slots: slots, timestamp: timestamp, origin: origin)
     }
 
-    /// Bytes the event holds on the heap: its stored bytes and its value slots.
+    /// Bytes the event holds on the heap: its stored bytes and its value slots (for an event whose
+    /// storage is a slice of a shared buffer, its share of it).
     public var heapBytes: Int { storage.count + MemoryLayout<FieldSlot>.stride * slots.count }
 
     /// The slot indices holding `field`'s values (empty when the field is absent).
