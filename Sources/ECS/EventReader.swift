@@ -65,16 +65,10 @@ public struct EventReader: Sendable {
         let documentLength = bytes.count
         let tree = catalog.tree.view
         try memberNames.withView { (predictor) throws(EventReadError) in
-            let result: Result<Void, EventReadError> = bytes.withUnsafeBufferPointer { input in
+            try bytes.withUnsafeBufferPointer { (input) throws(EventReadError) in
                 var scanner = Scanner(input: input, tree: tree, memberNames: predictor, documentLength: documentLength)
-                do throws(EventReadError) {
-                    try scanner.readDocument(slots: &slots, unescaped: &unescaped)
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
+                try scanner.readDocument(slots: &slots, unescaped: &unescaped)
             }
-            try result.get()
         }
         Self.sortByField(&slots)
         var storage = bytes

@@ -35,14 +35,9 @@ struct MemberNamePredictor {
 
     /// Calls `body` with a pointer-based view of the table, valid for the call.
     mutating func withView<R>(_ body: (View) throws(EventReadError) -> R) throws(EventReadError) -> R {
-        let result: Result<R, EventReadError> = entries.withUnsafeMutableBufferPointer { table in
-            do throws(EventReadError) {
-                return .success(try body(View(entries: table.baseAddress!)))
-            } catch {
-                return .failure(error)
-            }
+        try entries.withUnsafeMutableBufferPointer { (table) throws(EventReadError) in
+            try body(View(entries: table.baseAddress!))
         }
-        return try result.get()
     }
 
     /// Reads and writes the table through a plain pointer (no reference counting, no exclusivity
