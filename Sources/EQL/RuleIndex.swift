@@ -11,9 +11,8 @@ import ECS
 /// a field's literals are found in one pass by a ``SubstringSet``; a non-ASCII value is taken to
 /// contain every case-insensitive literal) or, for a presence term, is not `null`. A number or
 /// boolean value of an indexed field satisfies every key with a term on that field (term queries
-/// compare their string form). Queries without a
-/// requirement are candidates for every event. Candidates are a superset of the matching queries;
-/// the caller still tests each.
+/// compare their string form). Queries without a requirement are candidates for every event.
+/// Candidates are a superset of the matching queries; the caller still tests each.
 ///
 /// Internally each (query, filter) pair is an *item* with two key slots; a look-up sets the slot
 /// bits of the keys it satisfies, and an item whose both slots are set (a filter with one key has
@@ -111,23 +110,20 @@ public struct RuleIndex: Sendable {
             let (foldedValues, foldedSlots) = valuesAndSlots(caseInsensitive: true, match: .equals)
             let (exactLiterals, containedExactSlots) = valuesAndSlots(caseInsensitive: false, match: .contains)
             let (foldedLiterals, containedFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .contains)
-            var all: [Int32] = []
-            for (slot, term) in terms where term.field == field && all.last != slot { all.append(slot) }
-            var foldedAll: [Int32] = []
-            for (slot, term) in terms
-            where term.field == field && term.caseInsensitive && term.match == .contains && foldedAll.last != slot {
-                foldedAll.append(slot)
+            /// The key slots of the field's terms that `includes` accepts.
+            func slots(where includes: (IndexKey.Term) -> Bool) -> KeySlots {
+                var found: [Int32] = []
+                for (slot, term) in terms where term.field == field && includes(term) && found.last != slot { found.append(slot) }
+                return KeySlots(found, slotCount: slotCount)
             }
-            var present: [Int32] = []
-            for (slot, term) in terms where term.field == field && term.match == .present && present.last != slot { present.append(slot) }
             return FieldEntry(field: field,
                               exact: ByteStringSet(normalized: exactValues, caseInsensitive: false), exactSlots: exactSlots,
                               folded: ByteStringSet(normalized: foldedValues, caseInsensitive: true), foldedSlots: foldedSlots,
                               containedExact: SubstringSet(exactLiterals, folding: false), containedExactSlots: containedExactSlots,
                               containedFolded: SubstringSet(foldedLiterals, folding: true),
                               containedFoldedSlots: containedFoldedSlots,
-                              containedFoldedAll: KeySlots(foldedAll, slotCount: slotCount),
-                              presentSlots: KeySlots(present, slotCount: slotCount), allSlots: KeySlots(all, slotCount: slotCount))
+                              containedFoldedAll: slots { $0.caseInsensitive && $0.match == .contains },
+                              presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true })
         }
         var entryOfField = [Int32](repeating: -1, count: Int(fields.map(\.index).max() ?? -1) + 1)
         for (position, field) in fields.enumerated() { entryOfField[Int(field.index)] = Int32(position) }
