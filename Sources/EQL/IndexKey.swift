@@ -78,11 +78,6 @@ public struct IndexKey: Sendable, Equatable {
     /// How broad a field is: 0 for most, higher for ``broadFields`` (3 for the data source).
     typealias Breadth = (FieldID) -> Int
 
-    /// The most selective of several keys that are each necessary (see ``mostSelective(_:breadth:limit:)``).
-    static func best(_ keys: [IndexKey], breadth: Breadth) -> IndexKey? {
-        mostSelective(keys, breadth: breadth, limit: 1).first
-    }
-
     /// The `limit` most selective distinct keys of several that are each necessary, best first: the
     /// narrowest broadest field, then equality before containment, then the fewest values (ties keep
     /// the given order). A key with a presence term comes last whatever its fields: most fields a
@@ -155,17 +150,6 @@ public struct IndexKey: Sendable, Equatable {
     private static func presence(of field: FieldID) -> IndexKey {
         IndexKey(terms: [Term(field: field, caseInsensitive: false, match: .present, values: [])])
     }
-
-    /// The key necessary for at least one of `conditions` to be true: the best key of each, or
-    /// `nil` when one has none.
-    static func anyOf(_ conditions: [Condition], breadth: Breadth) -> IndexKey? {
-        var chosen: [IndexKey] = []
-        for condition in conditions {
-            guard let key = best(keys(of: condition, breadth: breadth), breadth: breadth) else { return nil }
-            chosen.append(key)
-        }
-        return chosen.isEmpty ? nil : anyOf(chosen)
-    }
 }
 
 /// What ``RuleIndex`` requires of an event before it tests a query: for at least one of the
@@ -184,12 +168,11 @@ public struct IndexRequirement: Sendable, Equatable {
 }
 
 extension CompiledQuery {
-    /// The most selective necessary condition of ``matches(_:)`` (see ``IndexKey``), or `nil`
-    /// when some filter of the query has none. `catalog` names fields for the choice
-    /// (``IndexKey/broadFields`` are avoided).
+    /// The most selective necessary condition of ``matches(_:)`` (see ``IndexKey``): the best key
+    /// of each filter of its ``indexRequirement(in:)``, together; `nil` when some filter has none.
+    /// `catalog` names fields for the choice (``IndexKey/broadFields`` are avoided).
     public func indexKey(in catalog: FieldCatalog) -> IndexKey? {
-        let breadth = Self.breadth(in: catalog)
-        return IndexKey.anyOf(relevanceFilters) { breadth[$0] ?? 0 }
+        indexRequirement(in: catalog).map { requirement in IndexKey.anyOf(requirement.filters.map { $0[0] }) }
     }
 
     /// What an event must satisfy for ``matches(_:)`` to be possible (see ``IndexRequirement``), or
