@@ -196,8 +196,7 @@ public struct RuleEvaluator {
             let start = timelineStarts[timeline], end = start + timelines[timeline].queries.count
             let first = next
             while next < offered.count, offered[next] < end { next += 1 }
-            let arrival = arrivals, memo = memo
-            let outcome = timelines[timeline].accept(event, arrival: arrival, memo: memo,
+            let outcome = timelines[timeline].accept(event, arrival: arrivals, memo: memo,
                                                      candidates: index == nil ? nil : offered[first ..< next], offset: start)
             switch outcome {
             case .buffered: buffered = true
@@ -393,12 +392,12 @@ private struct Timeline {
         var found: [SequenceMatch] = []
         while let next = buffer.min, next.ordinal.timestamp <= watermark {
             let pending = buffer.removeMin()
-            let event = held[Int(pending.slot)].take()!
+            let released = held[Int(pending.slot)].take()!
             freeSlots.append(pending.slot)
-            bufferedBytes -= event.event.heapBytes
-            for relevant in event.relevantRules {
+            bufferedBytes -= released.event.heapBytes
+            for relevant in released.relevantRules {
                 found.removeAll(keepingCapacity: true)
-                matchers[relevant.rule].process(event.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
+                matchers[relevant.rule].process(released.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
                 for match in found { matches.append((rules[relevant.rule], match)) }
             }
         }
