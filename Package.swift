@@ -61,16 +61,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .target(name: "TestScratch", path: "Tests/TestScratch"),
         .testTarget(name: "ECSTests", dependencies: ["ECS"]),
         .testTarget(name: "EQLTests", dependencies: ["EQL", "ECS", .product(name: "TOMLKit", package: "TOMLKit")], exclude: ["KnownDeviations.toml"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS", "Workload"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS", "Workload", "TestScratch"]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Pipelines", "Detection", "ECS",
+            "Pipeline", "Pipelines", "Detection", "ECS", "TestScratch",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline"]),
-        .testTarget(name: "TriplineCLITests", dependencies: ["tripline"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline", "TestScratch"]),
+        .testTarget(name: "TriplineCLITests", dependencies: ["tripline", "TestScratch"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Detection
 import Foundation
+import TestScratch
 import Testing
 
 @Suite("RuleFileReader")
@@ -68,11 +69,12 @@ struct RuleFileReaderTests {
 
 @Suite("RuleSet")
 struct RuleSetTests {
+    let scratch = ScratchDirectory("rules")
+
+    /// Writes `files` into this test's scratch directory and returns it.
     func write(_ files: [String: String]) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-rules-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
-        return directory
+        for (name, text) in files { try text.write(to: scratch.url.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return scratch.url
     }
 
     @Test("both founding rules compile")

@@ -2,6 +2,7 @@ import CRdKafka
 import Foundation
 import Logging
 import Synchronization
+import TestScratch
 import Testing
 @testable import Kafka
 
@@ -43,9 +44,9 @@ import Testing
     }
 
     @Test func readsAFileAndReportsAMissingOne() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-\(UUID()).properties").path
+        let scratch = ScratchDirectory()
+        let path = scratch.path("kafka.properties")
         try "bootstrap.servers=127.0.0.1:9092\n".write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(try KafkaSettings.file(path).brokers == "127.0.0.1:9092")
         #expect {
             try KafkaSettings.file(path + ".missing")

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Pipeline
 import Synchronization
+import TestScratch
 import Testing
 
 /// The `tripline` executable, built next to the test bundle.
@@ -72,7 +73,8 @@ private enum Sample {
 
     /// The alert ids the file pipeline raises on the sample.
     static let expectedAlertIDs: Set<String> = {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-file-\(UUID().uuidString).ndjson").path
+        let scratch = ScratchDirectory()
+        let output = scratch.path("alerts.ndjson")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: triplineBinary)
         process.arguments = ["run", "--input", "Config/sample-events.ndjson", "--output", output]
@@ -162,7 +164,8 @@ extension BrokerTests {
                 try Sample.produce(Sample.lines[...], to: names.input)
                 return names
             }
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-\(UUID().uuidString).ndjson").path
+            let scratch = ScratchDirectory()
+            let output = scratch.path("alerts.ndjson")
             let source = try KafkaSource(topics: [names.input], settings: Fixtures.consumerSettings(group: names.group),
                                          options: .init(maxBatchSize: 20, stopAtEnd: true))
             var pipeline = Pipeline("backlog") {

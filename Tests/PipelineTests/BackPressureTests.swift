@@ -3,6 +3,7 @@ import ECS
 import Foundation
 import Pipeline
 import Synchronization
+import TestScratch
 import Testing
 
 /// A source that emits batches as fast as the pipeline takes them and counts them.
@@ -49,9 +50,11 @@ final class SlowSink: AlertSink {
 
 @Suite("Back-pressure")
 struct BackPressureTests {
+    let scratch = ScratchDirectory()
+
     @Test("a slow sink holds the source back: only a few batches are ever in flight")
     func slowSinkBlocksSource() async throws {
-        let directory = temporaryPath("rules")
+        let directory = scratch.path("rules")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "[rule]\nrule_id = \"all\"\nname = \"every process\"\ntype = \"eql\"\nlanguage = \"eql\"\nquery = \"process where true\"\n"
             .write(toFile: directory + "/all.toml", atomically: true, encoding: .utf8)

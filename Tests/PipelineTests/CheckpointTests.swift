@@ -3,6 +3,7 @@ import ECS
 import Foundation
 import Pipeline
 import Synchronization
+import TestScratch
 import Testing
 
 /// A source that emits one event per batch, one second of event time apart, with the batch index as
@@ -35,6 +36,8 @@ final class RecordingSource: RecordSource {
 
 @Suite("Checkpoints")
 struct CheckpointTests {
+    let scratch = ScratchDirectory()
+
     func event(second: Int) -> String {
         let time = Timestamp.formatISO8601(Timestamp.parseISO8601("2026-11-25T09:00:00Z")! + Int64(second) * 1_000_000_000)
         return #"{"@timestamp":"\#(time)","event":{"category":["process"],"action":"exec","type":["start"]},"host":{"id":"h","os":{"type":"linux"}},"process":{"name":"ls","args":["ls"]}}"#
@@ -45,7 +48,7 @@ struct CheckpointTests {
         let source = RecordingSource(lines: (0 ..< 60).map { event(second: $0) })
         var pipeline = Pipeline("checkpoints") {
             Detect(rules: rulesPath, allowedLateness: .seconds(5))
-            WriteNDJSON(path: temporaryPath("alerts.ndjson"))
+            WriteNDJSON(path: scratch.path("alerts.ndjson"))
             PartitionBy("host.id", shards: .count(2))
         }
         pipeline.source = SourceStage(description: "recording") { source }

@@ -1,6 +1,7 @@
 import ECS
 import Foundation
 import Pipeline
+import TestScratch
 import Testing
 
 /// ``FileSource`` hands over every line, whole and in order, however lines fall across its reads.
@@ -27,16 +28,16 @@ import Testing
         file.append(contentsOf: last)
         expected.append((last, number))
 
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-file-source-\(UUID().uuidString).ndjson")
-        try Data(file).write(to: path)
-        defer { try? FileManager.default.removeItem(at: path) }
+        let scratch = ScratchDirectory()
+        let path = scratch.path("lines.ndjson")
+        try Data(file).write(to: URL(fileURLWithPath: path))
 
         var records: [RawRecord] = []
-        try FileSource(path: path.path).run(stop: StopSignal()) { batch in records += batch.records }
+        try FileSource(path: path).run(stop: StopSignal()) { batch in records += batch.records }
         #expect(records.count == expected.count)
         for (record, line) in zip(records, expected) {
             #expect(Array(record.bytes) == line.bytes, "line \(line.number)")
-            #expect(record.origin == .line(source: path.path, number: line.number))
+            #expect(record.origin == .line(source: path, number: line.number))
         }
     }
 }

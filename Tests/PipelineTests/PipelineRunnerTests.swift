@@ -2,15 +2,12 @@ import Detection
 import ECS
 import Foundation
 import Pipeline
+import TestScratch
 import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let samplePath = packageRoot.appendingPathComponent("Config/sample-events.ndjson").path
 let rulesPath = packageRoot.appendingPathComponent("Rules").path
-
-func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("tripline-\(UUID().uuidString)-\(name)").path
-}
 
 func readJSONLines(_ path: String) throws -> [[String: Any]] {
     try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
@@ -31,18 +28,21 @@ func run(input: String, output: String, shards: Int, deadLetters: String? = nil)
 
 /// The alert ids of the file pipeline on the bundled sample (one shard).
 func sampleAlertIDs() async throws -> Set<String> {
-    let output = temporaryPath("alerts.ndjson")
+    let scratch = ScratchDirectory()
+    let output = scratch.path("alerts.ndjson")
     _ = try await run(input: samplePath, output: output, shards: 1)
     return Set(try readJSONLines(output).compactMap { $0["kibana.alert.uuid"] as? String })
 }
 
 @Suite("PipelineRunner")
 struct PipelineRunnerTests {
+    let scratch = ScratchDirectory()
+
     @Test("the bundled sample raises both founding rules' alerts, the same on 1 and 3 shards")
     func bundledSample() async throws {
         var uuidSets: [Set<String>] = []
         for shards in [1, 3] {
-            let output = temporaryPath("alerts.ndjson")
+            let output = scratch.path("alerts-\(shards).ndjson")
             let report = try await run(input: samplePath, output: output, shards: shards)
             let alerts = try readJSONLines(output)
             #expect(report.events == 1135 && report.deadLetters == 0)
@@ -71,10 +71,10 @@ struct PipelineRunnerTests {
         var withBad = lines
         withBad.insert(#"{"process": {"name": "openssl""#, at: 2)
         withBad.insert("not json at all", at: 10)
-        let input = temporaryPath("events.ndjson")
+        let input = scratch.path("events.ndjson")
         try (withBad.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
-        let deadLetterPath = temporaryPath("dead.ndjson")
-        let report = try await run(input: input, output: temporaryPath("alerts.ndjson"), shards: 2, deadLetters: deadLetterPath)
+        let deadLetterPath = scratch.path("dead.ndjson")
+        let report = try await run(input: input, output: scratch.path("alerts.ndjson"), shards: 2, deadLetters: deadLetterPath)
         #expect(report.events == 50)
         #expect(report.deadLetters == 2)
         let letters = try readJSONLines(deadLetterPath)
@@ -86,13 +86,13 @@ struct PipelineRunnerTests {
     @Test("a missing input file fails the run with the path in the message")
     func missingInput() async throws {
         await #expect(throws: PipelineError.self) {
-            _ = try await run(input: "/nonexistent/events.ndjson", output: temporaryPath("a"), shards: 1)
+            _ = try await run(input: "/nonexistent/events.ndjson", output: scratch.path("a"), shards: 1)
         }
     }
 
     @Test("rules that fail to compile stop the pipeline before it starts, naming every failure")
     func failingRules() throws {
-        let directory = temporaryPath("rules")
+        let directory = scratch.path("rules")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "[rule]\nrule_id = \"x\"\nname = \"x\"\ntype = \"eql\"\nlanguage = \"eql\"\nquery = \"process where (\"\n"
             .write(toFile: directory + "/bad.toml", atomically: true, encoding: .utf8)
@@ -107,6 +107,8 @@ struct PipelineRunnerTests {
 
 @Suite("Pipeline declaration")
 struct PipelineDeclarationTests {
+    let scratch = ScratchDirectory()
+
     struct Tagger: AlertEnricher {
         var requiredFields: [String] { ["host.name"] }
         func enrich(_ alerts: inout [Alert]) {
@@ -132,7 +134,7 @@ struct PipelineDeclarationTests {
 
     @Test("enrichers add fields to every alert document")
     func enrichment() async throws {
-        let output = temporaryPath("alerts.ndjson")
+        let output = scratch.path("alerts.ndjson")
         let pipeline = Pipeline("enriched") {
             ReadNDJSON(path: samplePath)
             Detect(rules: rulesPath)
@@ -148,9 +150,11 @@ struct PipelineDeclarationTests {
 
 @Suite("Partitioning")
 struct PartitioningTests {
+    let scratch = ScratchDirectory()
+
     @Test("sequence rules that do not join on the partition key are reported; the founding rules join on host.id")
     func rulesSpanningPartitions() throws {
-        let directory = temporaryPath("rules")
+        let directory = scratch.path("rules")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: rulesPath + "/linux_impact_data_encrypted_via_openssl.toml",
                                          toPath: directory + "/founding.toml")

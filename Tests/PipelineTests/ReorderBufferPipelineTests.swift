@@ -1,14 +1,17 @@
 import Foundation
 import MetricsTestKit
 import Pipeline
+import TestScratch
 import Testing
 
 @Suite("Reorder buffer bound")
 struct ReorderBufferPipelineTests {
+    let scratch = ScratchDirectory()
+
     @Test("a pipeline with a small reorder buffer releases early, says so in its report and metrics, and raises the alerts")
     func earlyReleases() async throws {
         let recorder = TestMetrics()
-        let output = temporaryPath("alerts.ndjson")
+        let output = scratch.path("alerts.ndjson")
         let pipeline = Pipeline("bounded") {
             ReadNDJSON(path: samplePath)
             PartitionBy("host.id", shards: .count(2))

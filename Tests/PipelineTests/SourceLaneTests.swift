@@ -2,6 +2,7 @@ import ECS
 import Foundation
 import MetricsTestKit
 import Pipeline
+import TestScratch
 import Testing
 
 /// A source like a Kafka consumer replaying a backlog: the sample keyed by host into four lanes (as a
@@ -42,11 +43,13 @@ final class LaneAfterLaneSource: RecordSource {
 
 @Suite("Source lanes")
 struct SourceLaneTests {
+    let scratch = ScratchDirectory()
+
     func run(reportsLanes: Bool, metrics: PipelineMetrics = PipelineMetrics()) async throws -> (report: RunReport, uuids: Set<String>) {
         let lines = try String(contentsOfFile: samplePath, encoding: .utf8).split(separator: "\n").map(String.init)
         let source = LaneAfterLaneSource(lines: lines, reportsLanes: reportsLanes)
         #expect(source.lanes.filter { !$0.isEmpty }.count > 1, "the sample's hosts spread over several lanes")
-        let output = temporaryPath("alerts.ndjson")
+        let output = scratch.path("alerts.ndjson")
         var pipeline = Pipeline("lanes") {
             PartitionBy("host.id", shards: .count(2))
             Detect(rules: rulesPath)

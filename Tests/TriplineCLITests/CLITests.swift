@@ -1,4 +1,5 @@
 import Foundation
+import TestScratch
 import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -80,8 +81,8 @@ struct CLITests {
 
     @Test("rules check fails on a broken rule, naming file and line")
     func rulesCheckFailure() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let scratch = ScratchDirectory()
+        let directory = scratch.url
         try "[rule]\nrule_id = \"x\"\nname = \"x\"\ntype = \"eql\"\nlanguage = \"eql\"\nquery = '''\nprocess where process.name ==\n'''\n"
             .write(to: directory.appendingPathComponent("broken.toml"), atomically: true, encoding: .utf8)
         let result = try tripline(["rules", "check", directory.path])
