@@ -11,6 +11,13 @@ import ECS
 struct SequenceKey: Hashable, Sendable {
     let encoded: [UInt8]
 
+    static func == (lhs: SequenceKey, rhs: SequenceKey) -> Bool { lhs.encoded == rhs.encoded }
+
+    /// Hashes the bytes in one call (the synthesized conformance fed the hasher a byte at a time).
+    func hash(into hasher: inout Hasher) {
+        encoded.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     private enum Kind: UInt8 {
         case null, bool, integer, double, string
     }
@@ -67,8 +74,9 @@ struct SequenceKey: Hashable, Sendable {
     struct Builder {
         private var encoded: [UInt8] = []
 
-        init() {
-            encoded.reserveCapacity(128)
+        /// Starts a key of `capacity` bytes: the size of the key, when known, makes it one allocation.
+        init(capacity: Int) {
+            encoded.reserveCapacity(capacity)
         }
 
         /// Starts a component of `count` values (`count` 1: a single value).
@@ -118,11 +126,20 @@ struct SequenceKey: Hashable, Sendable {
             withUnsafeBytes(of: value.littleEndian) { encoded.append(contentsOf: $0) }
         }
 
-        /// The key, in an exactly sized buffer (it may live as long as its partial sequences).
+        /// The key (it may live as long as its partial sequences, so it should have been started with
+        /// its size).
         func build() -> SequenceKey {
-            SequenceKey(encoded: [UInt8](unsafeUninitializedCapacity: encoded.count) { buffer, count in
-                count = encoded.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
-            })
+            SequenceKey(encoded: encoded)
+        }
+
+        /// The bytes ``append(_:of:)`` adds for `slot`.
+        static func size(of slot: FieldSlot) -> Int {
+            switch slot.kind {
+            case .null: 1
+            case .bool: 2
+            case .integer, .double: 9
+            case .string: 5 &+ Int(slot.stringBytes.count)
+            }
         }
     }
 }
@@ -146,7 +163,7 @@ struct JoinKeyReader: Sendable {
 
     /// Reads the key of `event`.
     func key(of event: Event) -> SequenceKey {
-        var builder = SequenceKey.Builder()
+        var builder = SequenceKey.Builder(capacity: size(of: event))
         for part in parts {
             switch part {
             case .field(let field):
@@ -171,5 +188,19 @@ struct JoinKeyReader: Sendable {
             }
         }
         return builder.build()
+    }
+
+    /// The size of the key of `event`, counting an expression key as the largest a number can be
+    /// (a computed string grows the key as it is built).
+    private func size(of event: Event) -> Int {
+        var size = 0
+        for part in parts {
+            guard case .field(let field) = part else { size &+= 10; continue }
+            let range = event.slotRange(of: field)
+            if range.isEmpty { size &+= 2; continue }
+            size &+= range.count == 1 ? 1 : 5
+            for index in range { size &+= SequenceKey.Builder.size(of: event.slots[index]) }
+        }
+        return size
     }
 }
