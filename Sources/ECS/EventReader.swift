@@ -394,7 +394,19 @@ private struct Scanner {
     }
 
     /// Validates the string at `position` without keeping it.
+    @inline(__always)
     mutating func skipString() throws(EventReadError) {
+        let end = plainRunEnd(from: position &+ 1)
+        if end < input.count, input[end] == UInt8(ascii: "\"") {
+            position = end &+ 1
+            return
+        }
+        try skipStringWithEscapes()
+    }
+
+    /// ``skipString()`` for a string with escapes (or an error): validates each escape.
+    @inline(never)
+    mutating func skipStringWithEscapes() throws(EventReadError) {
         position &+= 1
         while true {
             position = plainRunEnd(from: position)
