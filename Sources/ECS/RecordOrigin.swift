@@ -1,7 +1,7 @@
 /// Where a raw record came from, so errors and dead letters can point at it.
 public enum RecordOrigin: Hashable, Sendable, CustomStringConvertible {
     /// A line of a file (or `-` for standard input), counted from 1.
-    case line(source: String, number: Int)
+    case line(source: InputName, number: Int)
     /// A Kafka message.
     case kafka(topic: String, partition: Int32, offset: Int64)
     /// Built in memory (tests, generators).
@@ -9,7 +9,7 @@ public enum RecordOrigin: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .line(let source, let number): "\(source == "-" ? "<stdin>" : source):\(number)"
+        case .line(let source, let number): "\(source == "-" ? "<stdin>" : source.text):\(number)"
         case .kafka(let topic, let partition, let offset): "\(topic)[\(partition)]@\(offset)"
         case .memory(let index): "record \(index)"
         }

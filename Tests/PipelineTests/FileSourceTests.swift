@@ -37,7 +37,7 @@ import Testing
         #expect(records.count == expected.count)
         for (record, line) in zip(records, expected) {
             #expect(Array(record.bytes) == line.bytes, "line \(line.number)")
-            #expect(record.origin == .line(source: path, number: line.number))
+            #expect(record.origin == .line(source: InputName(path), number: line.number))
         }
     }
 }

@@ -43,6 +43,7 @@ public struct FileSource: RecordSource {
         }
         defer { if descriptor != STDIN_FILENO { Foundation.close(descriptor) } }
 
+        let source = InputName(path)
         var lineNumber = 0
         var pending: [UInt8] = []          // an incomplete last line carried to the next read
         var batch: [RawRecord] = []
@@ -75,7 +76,7 @@ public struct FileSource: RecordSource {
                     let line = Self.line(chunk[lineStart ..< index], after: &pending)
                     lineStart = index + 1
                     if Self.isBlank(line) { continue }
-                    batch.append(RawRecord(bytes: line, origin: .line(source: path, number: lineNumber)))
+                    batch.append(RawRecord(bytes: line, origin: .line(source: source, number: lineNumber)))
                 }
                 pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[lineStart ..< chunk.count]))
             }
@@ -91,7 +92,7 @@ public struct FileSource: RecordSource {
         if !pending.isEmpty, !stop.isStopped {
             lineNumber += 1
             let line = Self.line([], after: &pending)
-            if !Self.isBlank(line) { batch.append(RawRecord(bytes: line, origin: .line(source: path, number: lineNumber))) }
+            if !Self.isBlank(line) { batch.append(RawRecord(bytes: line, origin: .line(source: source, number: lineNumber))) }
         }
         if !batch.isEmpty { try emit(RecordBatch(records: batch)) }
     }
