@@ -77,9 +77,12 @@ public struct EventReader: Sendable {
         let eventSlots = [FieldSlot](unsafeUninitializedCapacity: slots.count) { buffer, count in
             count = slots.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
         }
-        var event = Event(storage: storage, documentLength: documentLength, slots: eventSlots,
-                          timestamp: Int64.min, origin: origin)
-        event.timestamp = Self.eventTime(of: event, fields: timestampFields)
+        let untimed = Event(storage: storage, documentLength: documentLength, slots: eventSlots,
+                            timestamp: Int64.min, origin: origin)
+        // Read the time from a `let`, then move it: reading a `var` while setting its timestamp copied it.
+        let timestamp = Self.eventTime(of: untimed, fields: timestampFields)
+        var event = consume untimed
+        event.timestamp = timestamp
         return event
     }
 

@@ -110,8 +110,10 @@ struct ShardWorker: Sendable {
             for index in range {
                 do throws(EventReadError) {
                     let event = try normalizer.normalize(work.records[index], reader: &reader)
-                    slice.buckets[shardIndex(of: event)].append(event)
                     if let lanes { slice.laneClock?.observe(event, lane: lanes.laneOfRecord[index]) }
+                    // The bucket takes the event over: with a later use, appending it had copied it.
+                    let shardIndex = shardIndex(of: event)
+                    slice.buckets[shardIndex].append(consume event)
                 } catch {
                     let record = work.records[index]
                     slice.deadLetters.append(DeadLetter(record: record, reason: error.description))
