@@ -74,9 +74,8 @@ public struct EventReader: Sendable {
         var storage = bytes
         if !unescaped.isEmpty { storage = ArraySlice(Array(bytes) + unescaped) }
         // An exactly sized copy: the event keeps no spare capacity, and `slots` stays this reader's.
-        let eventSlots = [FieldSlot](unsafeUninitializedCapacity: slots.count) { buffer, count in
-            count = slots.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
-        }
+        // (Not `init(unsafeUninitializedCapacity:)`, which looked the array type up at run time each call.)
+        let eventSlots = slots.withUnsafeBufferPointer { [FieldSlot]($0) }
         let untimed = Event(storage: storage, documentLength: documentLength, slots: eventSlots,
                             timestamp: Int64.min, origin: origin)
         // Read the time from a `let`, then move it: reading a `var` while setting its timestamp copied it.
