@@ -129,18 +129,23 @@ public struct IndexKey: Sendable, Equatable {
         case let and as AndCondition:
             return and.operands.flatMap { keys(of: $0, breadth: breadth) }
         case let or as OrCondition:
-            // When every operand has two keys, the disjunction of the first keys and that of the
-            // second keys are each necessary: an operand that holds satisfies both.
-            var firsts: [IndexKey] = [], seconds: [IndexKey] = []
+            // The disjunction of the operands' best keys is necessary, and so is that of their
+            // second best (an operand with one key repeats it), and so on: an operand that holds
+            // satisfies each of its keys.
+            let limit = IndexRequirement.keysPerFilter
+            var columns = [[IndexKey]](repeating: [], count: limit)
             for operand in or.operands {
-                let best = mostSelective(keys(of: operand, breadth: breadth), breadth: breadth, limit: 2)
-                guard let first = best.first else { return [] }
-                firsts.append(first)
-                seconds.append(best.count > 1 ? best[1] : first)
+                let best = mostSelective(keys(of: operand, breadth: breadth), breadth: breadth, limit: limit)
+                guard !best.isEmpty else { return [] }
+                for column in columns.indices { columns[column].append(best[min(column, best.count - 1)]) }
             }
-            guard !firsts.isEmpty else { return [] }
-            let first = anyOf(firsts), second = anyOf(seconds)
-            return second == first ? [first] : [first, second]
+            guard !columns[0].isEmpty else { return [] }
+            var keys: [IndexKey] = []
+            for column in columns {
+                let key = anyOf(column)
+                if !keys.contains(key) { keys.append(key) }
+            }
+            return keys
         default:
             return []
         }
@@ -155,16 +160,17 @@ public struct IndexKey: Sendable, Equatable {
 /// What ``RuleIndex`` requires of an event before it tests a query: for at least one of the
 /// query's filters (sequences and samples: stages and `until`), every key listed for that filter.
 ///
-/// Each filter lists its one or two most selective necessary keys (``IndexKey``), from different
-/// conjuncts or the same: both are necessary, so requiring both loses nothing. Two keys cut the
-/// candidates where one key is common (`user.id == "0"`, `process.parent.name in ("bash", "sh")`)
-/// and the other rare.
+/// Each filter lists up to ``keysPerFilter`` of its most selective necessary keys (``IndexKey``),
+/// from different conjuncts or the same: each is necessary, so requiring all loses nothing. More
+/// keys cut the candidates where one key is common (`user.id == "0"`, `process.parent.name in
+/// ("bash", "sh")`) and another rare; the last ones are often presence keys, which select on fields
+/// many events lack (`container.id like "?*"` outside containers).
 public struct IndexRequirement: Sendable, Equatable {
     /// Per filter, the keys that must all hold.
     public let filters: [[IndexKey]]
 
-    /// How many keys a filter lists at most.
-    public static let keysPerFilter = 2
+    /// How many keys a filter lists at most (a power of two: ``RuleIndex`` gives each its bit).
+    public static let keysPerFilter = 4
 }
 
 extension CompiledQuery {

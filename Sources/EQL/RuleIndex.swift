@@ -28,7 +28,7 @@ import ECS
 /// Immutable and shareable between threads.
 public struct RuleIndex: Sendable {
     /// One indexed field: its values and literals, and for each the key slots they satisfy
-    /// (`item << 1 | slot`).
+    /// (`item << slotBits | slot`).
     private struct FieldEntry: Sendable {
         let field: FieldID
         /// Case-sensitive values, and for each the key slots keyed on it.
@@ -57,8 +57,13 @@ public struct RuleIndex: Sendable {
     private let entryOfField: [Int32]
     /// Bit set of the queries without a requirement, one bit per query.
     private let unkeyed: [UInt64]
-    /// Two bits per item (its key slots), with the second slot preset for filters of one key.
+    /// ``IndexRequirement/keysPerFilter`` bits per item (its key slots), with the slots beyond its
+    /// filter's keys preset.
     private let presetSlots: [UInt64]
+    /// log2 of the slots per item.
+    private static let slotBits = IndexRequirement.keysPerFilter.trailingZeroBitCount
+    /// The bit of each item's first slot in a word of slots (`0x1111…` for four slots an item).
+    private static let itemLowestSlots = UInt64.max / (UInt64.max >> (64 - IndexRequirement.keysPerFilter))
     /// The query of each item.
     private let itemQueries: [Int32]
 
@@ -68,7 +73,7 @@ public struct RuleIndex: Sendable {
         requirements = queries.map { $0.indexRequirement(in: catalog) }
         var unkeyed = [UInt64](repeating: 0, count: (queries.count + 63) / 64)
         var itemQueries: [Int32] = []
-        var singleKeyItems: [Int] = []
+        var unusedSlots: [Int] = []
         var fields: [FieldID] = []
         // Each (key slot, term) pair.
         var terms: [(slot: Int32, term: IndexKey.Term)] = []
@@ -77,21 +82,21 @@ public struct RuleIndex: Sendable {
             for keys in requirement.filters {
                 let item = itemQueries.count
                 itemQueries.append(Int32(position))
-                if keys.count == 1 { singleKeyItems.append(item) }
+                for slot in keys.count ..< IndexRequirement.keysPerFilter { unusedSlots.append(item << Self.slotBits | slot) }
                 for (slot, key) in keys.enumerated() {
                     for term in key.terms {
-                        terms.append((Int32(item << 1 | slot), term))
+                        terms.append((Int32(item << Self.slotBits | slot), term))
                         if !fields.contains(term.field) { fields.append(term.field) }
                     }
                 }
             }
         }
-        var preset = [UInt64](repeating: 0, count: (itemQueries.count * 2 + 63) / 64)
-        for item in singleKeyItems { preset[(item << 1 | 1) >> 6] |= 1 << UInt64((item << 1 | 1) & 63) }
+        let slotCount = itemQueries.count << Self.slotBits
+        var preset = [UInt64](repeating: 0, count: (slotCount + 63) / 64)
+        for slot in unusedSlots { preset[slot >> 6] |= 1 << UInt64(slot & 63) }
         self.unkeyed = unkeyed
         self.itemQueries = itemQueries
         presetSlots = preset
-        let slotCount = itemQueries.count * 2
         entries = fields.map { field in
             /// The distinct values of the field's terms of one kind, and for each the key slots keyed on it.
             func valuesAndSlots(caseInsensitive: Bool, match: IndexKey.Term.Match) -> ([[UInt8]], [KeySlots]) {
@@ -144,12 +149,19 @@ public struct RuleIndex: Sendable {
             markSatisfiedKeys(of: event, in: slots)
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { queries in
                 _ = queries.initialize(from: unkeyed)
-                // An item is satisfied when both of its slots (an even bit and the odd bit above it) are set.
+                // An item is satisfied when all of its slots (an aligned group of bits) are set: the
+                // group's lowest bit, ANDed with the bits above it by halving shifts, says so.
                 itemQueries.withUnsafeBufferPointer { itemQueries in
                     for word in slots.indices {
-                        var satisfied = slots[word] & (slots[word] >> 1) & 0x5555_5555_5555_5555
+                        var satisfied = slots[word]
+                        var shift = 1
+                        while shift < IndexRequirement.keysPerFilter {
+                            satisfied &= satisfied >> UInt64(shift)
+                            shift <<= 1
+                        }
+                        satisfied &= Self.itemLowestSlots
                         while satisfied != 0 {
-                            let query = Int(itemQueries[(word << 6 | satisfied.trailingZeroBitCount) >> 1])
+                            let query = Int(itemQueries[(word << 6 | satisfied.trailingZeroBitCount) >> Self.slotBits])
                             queries[query >> 6] |= 1 << UInt64(query & 63)
                             satisfied &= satisfied &- 1
                         }
@@ -208,7 +220,7 @@ public struct RuleIndex: Sendable {
     }
 }
 
-/// A set of key slots (`item << 1 | slot`) that one indexed value satisfies: a list when short, the
+/// A set of key slots (`item << slotBits | slot`) that one indexed value satisfies: a list when short, the
 /// bit words themselves when long, so that a broad value (`event.category == "process"`, the second
 /// key of many filters) is marked with a few word ORs instead of hundreds of bit sets.
 struct KeySlots: Sendable {
