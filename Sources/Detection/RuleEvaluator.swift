@@ -61,7 +61,7 @@ public struct RuleEvaluator {
     /// Results of the string comparisons rules share, for the event being evaluated.
     private let memo: LeafMemo
     /// Scratch list of candidate rules, reused across events.
-    private var candidates: [Int] = []
+    private var candidates: RuleIndex.Candidates
     private var timelines: [Timeline]
     private var arrivals: UInt64 = 0
     /// How far behind the newest event time an event may arrive and still be ordered correctly.
@@ -116,6 +116,7 @@ public struct RuleEvaluator {
         }
         self.timelineStarts = timelineStarts
         index = usesRuleIndex ? RuleIndex(indexedQueries, catalog: ruleSet.catalog) : nil
+        candidates = RuleIndex.Candidates(queryCount: usesRuleIndex ? indexedQueries.count : 0)
         self.timelines = timelines
     }
 
@@ -178,9 +179,11 @@ public struct RuleEvaluator {
         // (reading the stored list while `raise` mutates the evaluator copied the whole evaluator).
         var next = 0
         var offered: [Int] = []
+        var offeredFilters: [UInt64] = []
         if let index {
             index.candidates(of: event, into: &candidates)
-            offered = candidates
+            offered = candidates.queries
+            offeredFilters = candidates.filters
             let singles = singleQueries.count
             while next < offered.count, offered[next] < singles {
                 if matchesSingle(offered[next], event) { raise(single: offered[next], event: event, into: &alerts) }
@@ -197,7 +200,8 @@ public struct RuleEvaluator {
             let first = next
             while next < offered.count, offered[next] < end { next += 1 }
             let outcome = timelines[timeline].accept(event, arrival: arrivals, memo: memo,
-                                                     candidates: index == nil ? nil : offered[first ..< next], offset: start)
+                                                     candidates: index == nil ? nil : offered[first ..< next],
+                                                     filters: offeredFilters, offset: start)
             switch outcome {
             case .buffered: buffered = true
             case .irrelevant: break
@@ -342,9 +346,10 @@ private struct Timeline {
 
     /// Takes `event` into the reorder buffer when some stage of one of the rules matches it.
     /// `candidates` are the rules the index offers (positions among all indexed rules, this
-    /// timeline's starting at `offset`); `nil` tests every rule.
+    /// timeline's starting at `offset`), with `filters` the filters of each that may match (by
+    /// position, see ``RuleIndex/Candidates/filters``); `nil` tests every rule and filter.
     mutating func accept(_ event: Event, arrival: UInt64, memo: LeafMemo, candidates: ArraySlice<Int>?,
-                         offset: Int) -> Outcome {
+                         filters: [UInt64], offset: Int) -> Outcome {
         let time = usesEventTimestamp ? event.timestamp : EventReader.eventTime(of: event, fields: timeFields)
         // Every timed event moves event time on, relevant or not, so state expires and positions settle.
         if time > newestTime { newestTime = time }
@@ -352,9 +357,11 @@ private struct Timeline {
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
         var relevantRules: [RelevantRule] = []
         if let candidates {
-            for candidate in candidates { test(candidate &- offset, event, memo: memo, into: &relevantRules) }
+            for candidate in candidates {
+                test(candidate &- offset, event, memo: memo, among: filters[candidate], into: &relevantRules)
+            }
         } else {
-            for rule in queries.indices { test(rule, event, memo: memo, into: &relevantRules) }
+            for rule in queries.indices { test(rule, event, memo: memo, among: .max, into: &relevantRules) }
         }
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
@@ -374,12 +381,14 @@ private struct Timeline {
         return .buffered
     }
 
-    /// Appends rule `rule` to `relevantRules` when some stage of it matches `event`. A method, not a
-    /// closure over the event: a capturing local function copied the event (three retains) each call.
+    /// Appends rule `rule` to `relevantRules` when some stage of it among `filters` matches `event`.
+    /// A method, not a closure over the event: a capturing local function copied the event (three
+    /// retains) each call.
     @inline(__always)
-    private func test(_ rule: Int, _ event: Event, memo: LeafMemo, into relevantRules: inout [RelevantRule]) {
+    private func test(_ rule: Int, _ event: Event, memo: LeafMemo, among filters: UInt64,
+                      into relevantRules: inout [RelevantRule]) {
         let query = unretainedQueries[rule]
-        if let hits = query._withUnsafeGuaranteedRef({ $0.filterHits(event, memo: memo) }) {
+        if let hits = query._withUnsafeGuaranteedRef({ $0.filterHits(event, memo: memo, among: filters) }) {
             if hits != 0 { relevantRules.append(RelevantRule(rule: rule, filterHits: hits)) }
         } else if query._withUnsafeGuaranteedRef({ $0.matches(event, memo: memo) }) {
             relevantRules.append(RelevantRule(rule: rule, filterHits: nil))

@@ -111,13 +111,18 @@ public final class CompiledQuery: Sendable {
     /// Which of the filters ``matches(_:memo:)`` tests `event` satisfies, bit `i` for filter `i`
     /// (for a sequence: its distinct stage filters, then `until`'s, as its matcher numbers them);
     /// `nil` for a query with more than 64. Zero when the event does not match; a sequence matcher
-    /// given these hits does not test its filters again.
-    public func filterHits(_ event: Event, memo: LeafMemo? = nil) -> UInt64? {
-        guard borrowedRelevanceFilters.count <= 64 else { return nil }
+    /// given these hits does not test its filters again. Only the filters of `candidates` are
+    /// tested: the others are known not to match (``RuleIndex/Candidates/filters``).
+    public func filterHits(_ event: Event, memo: LeafMemo? = nil, among candidates: UInt64 = .max) -> UInt64? {
+        let count = borrowedRelevanceFilters.count
+        guard count <= 64 else { return nil }
         var hits: UInt64 = 0
         let slots = memo?.slots
-        for index in borrowedRelevanceFilters.indices where borrowedRelevanceFilters[index].test(event, memo: slots) == true {
-            hits |= 1 << UInt64(index)
+        var remaining = count == 64 ? candidates : candidates & (1 << UInt64(count) &- 1)
+        while remaining != 0 {
+            let index = remaining.trailingZeroBitCount
+            if borrowedRelevanceFilters[index].test(event, memo: slots) == true { hits |= 1 << UInt64(index) }
+            remaining &= remaining &- 1
         }
         return hits
     }

@@ -14,15 +14,18 @@ import ECS
 /// compare their string form). Queries without a requirement are candidates for every event.
 /// Candidates are a superset of the matching queries; the caller still tests each.
 ///
-/// Internally each (query, filter) pair is an *item* with two key slots; a look-up sets the slot
-/// bits of the keys it satisfies, and an item whose both slots are set (a filter with one key has
-/// its second slot set from the start) makes its query a candidate.
+/// With each candidate come the filters whose keys all held (``Candidates/filters``): the only ones
+/// of the query that can match, so a sequence need not test its other stages.
+///
+/// Internally each (query, filter) pair is an *item* with ``IndexRequirement/keysPerFilter`` key
+/// slots; a look-up sets the slot bits of the keys it satisfies, and an item whose slots are all set
+/// (those beyond its filter's keys are set from the start) makes its query a candidate.
 ///
 /// ```swift
 /// let index = RuleIndex(queries, catalog: catalog)
-/// var candidates: [Int] = []
-/// index.candidates(of: event, into: &candidates)   // ascending query positions
-/// for i in candidates where queries[i].matches(event) { … }
+/// var candidates = RuleIndex.Candidates(queryCount: queries.count)
+/// index.candidates(of: event, into: &candidates)
+/// for i in candidates.queries where queries[i].matches(event) { … }   // ascending positions
 /// ```
 ///
 /// Immutable and shareable between threads.
@@ -66,22 +69,41 @@ public struct RuleIndex: Sendable {
     private static let itemLowestSlots = UInt64.max / (UInt64.max >> (64 - IndexRequirement.keysPerFilter))
     /// The query of each item.
     private let itemQueries: [Int32]
+    /// The bit of each item's filter among its query's filters (every bit past the 64th filter).
+    private let itemFilterBits: [UInt64]
 
-    /// Indexes `queries` (positions in this array are what ``candidates(of:into:)`` returns);
+    /// The queries an event may match, and for each the filters that may match it.
+    public struct Candidates: Sendable {
+        /// The positions of the queries, ascending and distinct.
+        public fileprivate(set) var queries: [Int] = []
+        /// By query position, valid for those in ``queries``: bit `i` is set when filter `i` of the
+        /// query (``CompiledQuery/filterHits(_:memo:among:)`` numbering) has all its keys; every bit
+        /// for a query without a requirement.
+        public fileprivate(set) var filters: [UInt64]
+
+        /// Room for an index of `queryCount` queries.
+        public init(queryCount: Int) {
+            filters = [UInt64](repeating: 0, count: queryCount)
+        }
+    }
+
+    /// Indexes `queries` (positions in this array are what ``candidates(of:into:)`` gives);
     /// `catalog` is the one they were compiled against.
     public init(_ queries: [CompiledQuery], catalog: FieldCatalog) {
         requirements = queries.map { $0.indexRequirement(in: catalog) }
         var unkeyed = [UInt64](repeating: 0, count: (queries.count + 63) / 64)
         var itemQueries: [Int32] = []
+        var itemFilterBits: [UInt64] = []
         var unusedSlots: [Int] = []
         var fields: [FieldID] = []
         // Each (key slot, term) pair.
         var terms: [(slot: Int32, term: IndexKey.Term)] = []
         for (position, requirement) in requirements.enumerated() {
             guard let requirement else { unkeyed[position >> 6] |= 1 << UInt64(position & 63); continue }
-            for keys in requirement.filters {
+            for (filter, keys) in requirement.filters.enumerated() {
                 let item = itemQueries.count
                 itemQueries.append(Int32(position))
+                itemFilterBits.append(filter < 64 ? 1 << UInt64(filter) : UInt64.max)
                 for slot in keys.count ..< IndexRequirement.keysPerFilter { unusedSlots.append(item << Self.slotBits | slot) }
                 for (slot, key) in keys.enumerated() {
                     for term in key.terms {
@@ -96,6 +118,7 @@ public struct RuleIndex: Sendable {
         for slot in unusedSlots { preset[slot >> 6] |= 1 << UInt64(slot & 63) }
         self.unkeyed = unkeyed
         self.itemQueries = itemQueries
+        self.itemFilterBits = itemFilterBits
         presetSlots = preset
         entries = fields.map { field in
             /// The distinct values of the field's terms of one kind, and for each the key slots keyed on it.
@@ -138,10 +161,12 @@ public struct RuleIndex: Sendable {
     /// The fields the index looks up, in ``entries`` order.
     public var fields: [FieldID] { entries.map(\.field) }
 
-    /// Replaces `result` with the positions of the queries that may match `event`, ascending and
-    /// distinct.
-    public func candidates(of event: Event, into result: inout [Int]) {
-        result.removeAll(keepingCapacity: true)
+    /// Replaces `result` with the queries that may match `event` and their filters that may.
+    public func candidates(of event: Event, into result: inout Candidates) {
+        precondition(result.filters.count == requirements.count, "Candidates made for another index")
+        // Only the previous event's candidates have filter bits set.
+        for query in result.queries { result.filters[query] = 0 }
+        result.queries.removeAll(keepingCapacity: true)
         let words = unkeyed.count
         guard words > 0 else { return }
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: presetSlots.count) { slots in
@@ -161,8 +186,10 @@ public struct RuleIndex: Sendable {
                         }
                         satisfied &= Self.itemLowestSlots
                         while satisfied != 0 {
-                            let query = Int(itemQueries[(word << 6 | satisfied.trailingZeroBitCount) >> Self.slotBits])
+                            let item = (word << 6 | satisfied.trailingZeroBitCount) >> Self.slotBits
+                            let query = Int(itemQueries[item])
                             queries[query >> 6] |= 1 << UInt64(query & 63)
+                            result.filters[query] |= itemFilterBits[item]
                             satisfied &= satisfied &- 1
                         }
                     }
@@ -170,7 +197,9 @@ public struct RuleIndex: Sendable {
                 for word in 0 ..< words {
                     var remaining = queries[word]
                     while remaining != 0 {
-                        result.append(word << 6 | remaining.trailingZeroBitCount)
+                        let query = word << 6 | remaining.trailingZeroBitCount
+                        result.queries.append(query)
+                        if unkeyed[word] & (1 << UInt64(query & 63)) != 0 { result.filters[query] = UInt64.max }
                         remaining &= remaining &- 1
                     }
                 }

@@ -151,6 +151,30 @@ import Testing
         #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash "},"container":{"id":"c1"}}"#) == [4])
     }
 
+    @Test("each candidate comes with the filters whose keys all hold, and an unkeyed query with all")
+    func candidateFilters() throws {
+        var indexed = try IndexedQueries([
+            #"sequence by host.id [process where process.name == "curl"] [network where destination.port == 4444] [file where file.name : "*.sh"]"#,
+            #"any where length(process.name) > 3"#,
+        ])
+        let network = try indexed.offered(#"{"event":{"category":"network"},"destination":{"port":4444},"process":{"name":"curl"}}"#)
+        #expect(network.queries == [0, 1])
+        #expect(network.filters[0] == 0b010, "the network stage only: the process stage needs the process category")
+        #expect(network.filters[1] == UInt64.max, "no requirement: every filter")
+        let both = try indexed.offered(#"{"event":{"category":["process","file"]},"process":{"name":"curl"},"file":{"name":"x.sh"}}"#)
+        #expect(both.filters[0] == 0b101)
+        // The same Candidates value across events: the bits of the last event do not stay.
+        var candidates = RuleIndex.Candidates(queryCount: 2)
+        for (json, expected) in [(#"{"event":{"category":"process"},"process":{"name":"curl"}}"#, UInt64(0b001)),
+                                 (#"{"event":{"category":"file"},"file":{"name":"a.sh"}}"#, UInt64(0b100))] {
+            let event = try indexed.read(json)
+            indexed.index.candidates(of: event, into: &candidates)
+            #expect(candidates.queries == [0, 1] && candidates.filters[0] == expected, "\(json)")
+        }
+        let hits = try indexed.queries[0].filterHits(indexed.read(#"{"event":{"category":"process"},"process":{"name":"curl"}}"#), among: 0b110)
+        #expect(hits == 0, "filters outside `among` are not tested")
+    }
+
     @Test func indexFindsPresentFields() throws {
         var indexed = try IndexedQueries([#"any where container.id : "?*""#, #"any where process.name regex "x.*""#])
         func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
@@ -194,8 +218,18 @@ private struct IndexedQueries {
 
     /// The positions of the queries the index offers for the JSON document `json`.
     mutating func candidates(_ json: String) throws -> [Int] {
-        let event = try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
-        var result: [Int] = []
+        try offered(json).queries
+    }
+
+    /// The JSON document `json` as an event of the queries' catalog.
+    mutating func read(_ json: String) throws -> Event {
+        try reader.read(bytes: Array(json.utf8), origin: .memory(index: 0))
+    }
+
+    /// What the index offers for the JSON document `json`: queries, and for each the filters.
+    mutating func offered(_ json: String) throws -> RuleIndex.Candidates {
+        let event = try read(json)
+        var result = RuleIndex.Candidates(queryCount: queries.count)
         index.candidates(of: event, into: &result)
         return result
     }
