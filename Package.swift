@@ -20,7 +20,6 @@ let package = Package(
     targets: [
         // Zstandard's C API (apt: libzstd-dev), for compact retained events.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // Events: compact field storage, the JSON byte scanner, field catalog, normalizers.
         .target(name: "ECS", dependencies: ["CZstd"]),
         // The EQL language: lexer, parser, verifier, compiled evaluators, sequence matcher.
@@ -57,7 +56,7 @@ let package = Package(
         .target(name: "Pipelines", dependencies: ["Pipeline", "Kafka", "ECS"], path: "Pipelines"),
         .executableTarget(name: "tripline", dependencies: [
             "Pipeline", "Pipelines", "Kafka", "Detection", "EQL", "ECS",
-            "Workload", "CMalloc",
+            "Workload",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -25,10 +25,4 @@ struct Tripline: AsyncParsableCommand {
         """,
         subcommands: [RunCommand.self, ProduceCommand.self, RepartitionCommand.self, RulesCommand.self, PipelinesCommand.self, BenchCommand.self]
     )
-
-    /// Tunes the allocator (``AllocatorTuning``), then parses the arguments and runs the command.
-    static func main() async {
-        AllocatorTuning.apply()
-        await main(nil)
-    }
 }
