@@ -85,7 +85,7 @@ public struct IndexKey: Sendable, Equatable {
     /// are left out: they select little, and each field indexed costs every event a look-up (the
     /// founding rules lost 1–5 % to `event.type` and `event.action` as third and fourth keys).
     static func mostSelective(_ keys: [IndexKey], breadth: Breadth, limit: Int) -> [IndexKey] {
-        func rank(_ key: IndexKey) -> (Int, Int, Int) {
+        func rank(_ key: IndexKey) -> (broadest: Int, looseness: Int, values: Int) {
             let looseness = key.terms.map { $0.match.looseness }.max() ?? 0
             let broadest = looseness == Term.Match.present.looseness
                 ? broadFields.count + 1 : key.terms.map { breadth($0.field) }.max() ?? 0
@@ -95,7 +95,7 @@ public struct IndexKey: Sendable, Equatable {
         var chosen: [IndexKey] = []
         for (rank, _, key) in ranked.sorted(by: { $0.rank != $1.rank ? $0.rank < $1.rank : $0.offset < $1.offset })
         where !chosen.contains(key) {
-            if chosen.count >= 2, (1 ... broadFields.count).contains(rank.0) { continue }
+            if chosen.count >= 2, (1 ... broadFields.count).contains(rank.broadest) { continue }
             chosen.append(key)
             if chosen.count == limit { break }
         }

@@ -249,9 +249,9 @@ public struct RuleIndex: Sendable {
     }
 }
 
-/// A set of key slots (`item << slotBits | slot`) that one indexed value satisfies: a list when short, the
-/// bit words themselves when long, so that a broad value (`event.category == "process"`, the second
-/// key of many filters) is marked with a few word ORs instead of hundreds of bit sets.
+/// A set of key slots (`item << slotBits | slot`) that one indexed value satisfies: a list when
+/// short, the bit words themselves when long, so that a broad value (`event.category == "process"`,
+/// the second key of many filters) is marked with a few word ORs instead of hundreds of bit sets.
 struct KeySlots: Sendable {
     /// The slots, when few.
     private let list: [Int32]

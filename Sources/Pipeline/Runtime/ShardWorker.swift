@@ -112,8 +112,8 @@ struct ShardWorker: Sendable {
                     let event = try normalizer.normalize(work.records[index], reader: &reader)
                     if let lanes { slice.laneClock?.observe(event, lane: lanes.laneOfRecord[index]) }
                     // The bucket takes the event over: with a later use, appending it had copied it.
-                    let shardIndex = shardIndex(of: event)
-                    slice.buckets[shardIndex].append(consume event)
+                    let bucket = shardIndex(of: event)
+                    slice.buckets[bucket].append(consume event)
                 } catch {
                     let record = work.records[index]
                     slice.deadLetters.append(DeadLetter(record: record, reason: error.description))
