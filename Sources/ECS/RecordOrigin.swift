@@ -9,7 +9,9 @@ public enum RecordOrigin: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .line(let source, let number): "\(source == "-" ? "<stdin>" : source.text):\(number)"
+        case .line(let source, let number):
+            // The text, not `source == "-"`: comparing with a literal would intern "-".
+            "\(source.text == "-" ? "<stdin>" : source.text):\(number)"
         case .kafka(let topic, let partition, let offset): "\(topic)[\(partition)]@\(offset)"
         case .memory(let index): "record \(index)"
         }

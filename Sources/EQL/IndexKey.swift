@@ -15,8 +15,9 @@ import ECS
 /// and otherwise (and for regular expressions) a ``Term/Match/present`` term. Each leaf is false
 /// when the field is missing or holds no matching value (term semantics, see ``Condition``). A
 /// conjunction needs the key of any of its conjuncts (the most selective are chosen); a disjunction
-/// has a key only when every operand has one (their terms together, and a second such key when
-/// every operand has two); `not` and every other leaf have none.
+/// has a key only when every operand has one (their best keys' terms together, then likewise their
+/// second best, and so on, up to ``IndexRequirement/keysPerFilter``); `not` and every other leaf
+/// have none.
 public struct IndexKey: Sendable, Equatable {
     /// One field and the values that satisfy it.
     public struct Term: Sendable, Equatable {
@@ -187,10 +188,11 @@ extension CompiledQuery {
     /// What an event must satisfy for ``matches(_:)`` to be possible (see ``IndexRequirement``), or
     /// `nil` when some filter of the query has no key.
     public func indexRequirement(in catalog: FieldCatalog) -> IndexRequirement? {
-        let breadth = Self.breadth(in: catalog)
+        let breadths = Self.breadth(in: catalog)
+        let breadth: IndexKey.Breadth = { breadths[$0] ?? 0 }
         var filters: [[IndexKey]] = []
         for filter in relevanceFilters {
-            let keys = IndexKey.mostSelective(IndexKey.keys(of: filter) { breadth[$0] ?? 0 }, breadth: { breadth[$0] ?? 0 },
+            let keys = IndexKey.mostSelective(IndexKey.keys(of: filter, breadth: breadth), breadth: breadth,
                                               limit: IndexRequirement.keysPerFilter)
             guard !keys.isEmpty else { return nil }
             filters.append(keys)

@@ -160,4 +160,3 @@ struct EventReaderTests {
         #expect(compacted.timestamp == plain.timestamp && compacted.origin == plain.origin)
     }
 }
-
