@@ -1,9 +1,9 @@
 import Synchronization
 
-/// The name of an input file (or `-` for standard input), interned: a record's origin carries this
-/// 4-byte handle instead of a `String`, whose reference count every record would otherwise touch on
-/// the source's thread and again on a shard's (2.5 % of the CPU per event with the founding rules,
-/// for a path too long to be stored inline).
+/// The name of an input (a file, `-` for standard input, a Kafka topic), interned: a record's origin
+/// carries this 4-byte handle instead of a `String`, whose reference count every record would
+/// otherwise touch on the source's thread and again on a shard's (2.5 % of the CPU per event with
+/// the founding rules, for a path too long to be stored inline).
 ///
 /// Names are interned for the life of the process; a pipeline has a handful.
 public struct InputName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {

@@ -3,7 +3,7 @@ public enum RecordOrigin: Hashable, Sendable, CustomStringConvertible {
     /// A line of a file (or `-` for standard input), counted from 1.
     case line(source: InputName, number: Int)
     /// A Kafka message.
-    case kafka(topic: String, partition: Int32, offset: Int64)
+    case kafka(topic: InputName, partition: Int32, offset: Int64)
     /// Built in memory (tests, generators).
     case memory(index: Int)
 

@@ -1,4 +1,5 @@
 internal import CRdKafka
+import ECS
 import Logging
 import Synchronization
 
@@ -86,14 +87,51 @@ public final class KafkaConsumer: Sendable {
     /// Waits up to `timeout` for messages and returns up to `maxMessages` events; an empty array when
     /// nothing arrived. Rebalance callbacks run inside this call.
     public func poll(maxMessages: Int, timeout: Duration) throws(KafkaError) -> [KafkaConsumerEvent] {
-        try checkOpen()
         var events: [KafkaConsumerEvent] = []
         events.reserveCapacity(min(maxMessages, 4096))
-        var topicNames: [OpaquePointer: String] = [:]
+        try poll(maxMessages: maxMessages, timeout: timeout) { message, topic in
+            events.append(.message(KafkaMessage(copying: message, topic: topic.name)))
+        } partitionEnd: { partition, offset in
+            events.append(.partitionEnd(partition, offset: offset))
+        }
+        return events
+    }
+
+    /// Like ``poll(maxMessages:timeout:)``, keeping only partitions, offsets and values, packed into
+    /// `batch` (see ``KafkaValueBatch``): what a pipeline source reads, without an allocation per message.
+    /// `expectedBytes` sizes the value buffer (the previous batch's size is a good guess).
+    public func pollValues(maxMessages: Int, timeout: Duration, expectedBytes: Int = 0) throws(KafkaError) -> KafkaValueBatch {
+        var batch = KafkaValueBatch()
+        batch.reserve(bytes: expectedBytes, messages: min(maxMessages, 4096))
+        try poll(maxMessages: maxMessages, timeout: timeout) { message, topic in
+            let raw = message.pointee
+            let value = raw.payload.map { UnsafeRawBufferPointer(start: $0, count: raw.len) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            batch.append(KafkaTopicPartition(topic: topic.name, partition: raw.partition), topic: topic.interned,
+                         offset: raw.offset, value: value)
+        } partitionEnd: { partition, _ in
+            batch.ends.append(partition)
+        }
+        return batch
+    }
+
+    /// A topic's name, as librdkafka gives it and interned for record origins.
+    private struct TopicName {
+        let name: String
+        let interned: InputName
+    }
+
+    /// The poll loop behind both polls: calls `message` for each message (valid during the call only),
+    /// `partitionEnd` for each end of partition, and handles the errors delivered as messages.
+    private func poll(maxMessages: Int, timeout: Duration,
+                      message deliver: (UnsafeMutablePointer<rd_kafka_message_t>, TopicName) -> Void,
+                      partitionEnd: (KafkaTopicPartition, Int64) -> Void) throws(KafkaError) {
+        try checkOpen()
+        var delivered = 0
+        var topicNames: [OpaquePointer: TopicName] = [:]
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var wait = KafkaHandle.milliseconds(timeout)
-        while events.count < maxMessages {
+        while delivered < maxMessages {
             // After a message, poll without waiting; only when the queue is momentarily empty wait for the
             // rest of `timeout` (so the clock is read once per lull, not once per message).
             guard let message = rd_kafka_consumer_poll(handle.pointer, wait) else {
@@ -104,30 +142,31 @@ public final class KafkaConsumer: Sendable {
             }
             wait = 0
             defer { rd_kafka_message_destroy(message) }
-            let topic: String
+            let topic: TopicName
             if let topicHandle = message.pointee.rkt {
                 if let name = topicNames[topicHandle] {
                     topic = name
                 } else {
-                    topic = String(cString: rd_kafka_topic_name(topicHandle))
+                    let name = String(cString: rd_kafka_topic_name(topicHandle))
+                    topic = TopicName(name: name, interned: InputName(name))
                     topicNames[topicHandle] = topic
                 }
             } else {
-                topic = ""
+                topic = TopicName(name: "", interned: InputName(""))
             }
             let code = message.pointee.err
             if code.isSuccess {
-                events.append(.message(KafkaMessage(copying: message, topic: topic)))
+                delivered += 1
+                deliver(message, topic)
             } else if code == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                events.append(.partitionEnd(KafkaTopicPartition(topic: topic, partition: message.pointee.partition),
-                                            offset: message.pointee.offset))
+                delivered += 1
+                partitionEnd(KafkaTopicPartition(topic: topic.name, partition: message.pointee.partition), message.pointee.offset)
             } else {
                 try handleConsumeError(KafkaErrorCode(code), reason: String(cString: rd_kafka_message_errstr(message)),
-                                       topic: topic)
+                                       topic: topic.name)
             }
         }
         if let error = state.pendingError.withLock({ error in defer { error = nil }; return error }) { throw error }
-        return events
     }
 
     /// Commits `offsets` (the *next* offset to read, per partition) and waits for the broker's answer.

@@ -182,6 +182,7 @@ public final class KafkaSource: RecordSource {
     private func poll(until stop: StopSignal, or pollerStop: StopSignal) {
         do {
             var paused = false
+            var expectedBytes = 0
             while !stop.isStopped, !pollerStop.isStopped {
                 let full = state.isFull
                 if full {
@@ -192,19 +193,12 @@ public final class KafkaSource: RecordSource {
                     paused = false
                 }
                 readStartsOfNewPartitions()
-                let events = try consumer.poll(maxMessages: options.maxBatchSize,
-                                               timeout: full ? .milliseconds(50) : options.maxBatchWait)
-                var messages: [KafkaMessage] = []
-                messages.reserveCapacity(events.count)
-                var ends: [KafkaTopicPartition] = []
-                for event in events {
-                    switch event {
-                    case .message(let message): messages.append(message)
-                    case .partitionEnd(let partition, _): ends.append(partition)
-                    }
-                }
+                let batch = try consumer.pollValues(maxMessages: options.maxBatchSize,
+                                                    timeout: full ? .milliseconds(50) : options.maxBatchWait,
+                                                    expectedBytes: expectedBytes)
+                if !batch.isEmpty { expectedBytes = batch.bytes.count + batch.bytes.count / 8 }
                 // Partition ends matter only to a batch's lanes: none are looked up for an empty poll.
-                let stalled = state.accept(messages, ends: ends, offsetRanges: messages.isEmpty ? [:] : cachedOffsetRanges())
+                let stalled = state.accept(batch, offsetRanges: batch.isEmpty ? [:] : cachedOffsetRanges())
                 if !stalled.isEmpty { warnStalled(stalled) }
                 if options.stopAtEnd, state.isCaughtUp { break }
             }

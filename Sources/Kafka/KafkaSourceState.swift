@@ -91,27 +91,28 @@ final class KafkaSourceState: @unchecked Sendable {
     /// Returns the partitions that, with records still unread, have just been silent for longer than
     /// the hold and no longer hold sequence rules back (each reported once per silence).
     @discardableResult
-    func accept(_ messages: [KafkaMessage], ends: [KafkaTopicPartition],
-                offsetRanges: [KafkaTopicPartition: Range<Int64>]) -> [KafkaTopicPartition] {
+    func accept(_ batch: KafkaValueBatch, offsetRanges: [KafkaTopicPartition: Range<Int64>]) -> [KafkaTopicPartition] {
         locked {
             let now = DispatchTime.now().uptimeNanoseconds
             var records: [RawRecord] = []
             var laneOfRecord: [Int32] = []
-            records.reserveCapacity(messages.count)
-            laneOfRecord.reserveCapacity(messages.count)
-            for message in messages {
-                let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-                guard let epoch = epochs[partition], let lane = lanes[partition] else { continue }
-                records.append(RawRecord(bytes: message.value,
-                                         origin: .kafka(topic: message.topic, partition: message.partition,
-                                                        offset: message.offset)))
-                laneOfRecord.append(lane)
-                read[partition] = Position(offset: message.offset + 1, epoch: epoch)
+            records.reserveCapacity(batch.messages.count)
+            laneOfRecord.reserveCapacity(batch.messages.count)
+            // The books are kept per run of one partition's messages, not per message.
+            for run in batch.runs {
+                let partition = run.partition
+                guard let epoch = epochs[partition], let lane = lanes[partition], let last = run.messages.last else { continue }
+                for message in batch.messages[run.messages] {
+                    records.append(RawRecord(bytes: batch.value(of: message),
+                                             origin: .kafka(topic: run.topic, partition: partition.partition, offset: message.offset)))
+                    laneOfRecord.append(lane)
+                }
+                read[partition] = Position(offset: batch.messages[last].offset + 1, epoch: epoch)
                 lastHeard[partition] = now
                 stalled.remove(partition)
                 atEnd.remove(partition)
             }
-            for partition in ends where epochs[partition] != nil { atEnd.insert(partition) }
+            for partition in batch.ends where epochs[partition] != nil { atEnd.insert(partition) }
             guard !records.isEmpty else { return [] }
             let (behind, newlyStalled) = lanesBehind(offsetRanges: offsetRanges, now: now)
             queue.append(PendingBatch(records: records, positions: read,

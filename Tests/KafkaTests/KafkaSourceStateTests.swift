@@ -9,9 +9,9 @@ import Testing
     let p0 = KafkaTopicPartition(topic: "events", partition: 0)
     let p1 = KafkaTopicPartition(topic: "events", partition: 1)
 
-    func messages(_ partition: KafkaTopicPartition, _ offsets: ClosedRange<Int64>) -> [KafkaMessage] {
-        offsets.map { KafkaMessage(topic: partition.topic, partition: partition.partition, offset: $0, key: nil,
-                                   value: Array("\(partition)@\($0)".utf8), headers: []) }
+    /// Messages of `partition` at `offsets`, whose values name them (`events[0]@3`).
+    func messages(_ partition: KafkaTopicPartition, _ offsets: ClosedRange<Int64>) -> [(KafkaTopicPartition, Int64)] {
+        offsets.map { (partition, $0) }
     }
 
     func takeBatch(_ state: KafkaSourceState) throws -> (records: [RawRecord], checkpoint: KafkaCheckpoint) {
@@ -176,5 +176,19 @@ import Testing
         #expect(batch.records.map(\.text) == ["events[1]@0", "events[1]@1"])
         #expect(Set(lanes.laneOfRecord).count == 1 && lanes.laneOfRecord.count == 2)
         #expect(lanes.behind == [lanes.laneOfRecord[0]], "p0 is gone: it holds nothing back")
+    }
+}
+
+extension KafkaSourceState {
+    /// Accepts one poll's `messages` (in order) and the partitions whose `ends` it reached.
+    @discardableResult
+    func accept(_ messages: [(KafkaTopicPartition, Int64)], ends: [KafkaTopicPartition],
+                offsetRanges: [KafkaTopicPartition: Range<Int64>]) -> [KafkaTopicPartition] {
+        var batch = KafkaValueBatch()
+        for (partition, offset) in messages {
+            batch.append(partition, offset: offset, value: Array("\(partition)@\(offset)".utf8))
+        }
+        batch.ends = ends
+        return accept(batch, offsetRanges: offsetRanges)
     }
 }

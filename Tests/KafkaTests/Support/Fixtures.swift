@@ -115,7 +115,7 @@ extension RawRecord {
     /// The Kafka partition and offset of the record (fails for other origins).
     var kafkaPosition: (topic: String, partition: Int32, offset: Int64) {
         guard case .kafka(let topic, let partition, let offset) = origin else { preconditionFailure("\(origin)") }
-        return (topic, partition, offset)
+        return (topic.text, partition, offset)
     }
 
     var text: String { String(decoding: bytes, as: UTF8.self) }
