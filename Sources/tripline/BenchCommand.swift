@@ -54,6 +54,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Distinct join keys for the memory-per-sequence-key measurement (default 200,000; --quick: 2,000; 0 skips it).")
     var sequenceKeys: Int?
 
+    @Option(help: ArgumentHelp(
+        "Also measure the founding rules reading from Kafka at this broker (host:port).",
+        discussion: "The first --kafka-events events are produced to a new 4-partition topic, then read to its end by one shard, "
+            + "--repeats times (a fresh consumer group each). Only the tripline process's CPU counts; the topic stays on the broker. "
+            + "`bash scripts/kafka-broker.sh start` starts a local Tansu and prints its address."))
+    var brokers: String?
+
+    @Option(help: "Events produced for the Kafka measurement (default 300,000; --quick: 1,000).")
+    var kafkaEvents: Int?
+
     @Option(help: "The founding rules directory.")
     var foundingRules = "Rules"
 
@@ -70,6 +80,7 @@ struct BenchCommand: ParsableCommand {
         if let events, events < 1 { throw ValidationError("--events must be at least 1") }
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if let linuxEvents, linuxEvents < 1 { throw ValidationError("--linux-events must be at least 1") }
+        if let kafkaEvents, kafkaEvents < 1 { throw ValidationError("--kafka-events must be at least 1") }
         if let shards, parsedShards(shards) == nil { throw ValidationError("--shards takes positive counts separated by commas, e.g. 1,2") }
     }
 
@@ -119,11 +130,13 @@ struct BenchCommand: ParsableCommand {
         results.inputs = inputs
 
         let alertsPath = scratch.appendingPathComponent("alerts.ndjson").path
-        func measure(_ set: BenchRuleSet, shards: Int, rate: Double? = nil) throws -> PipelineMeasurement {
-            var arguments = ["bench", "measure-pipeline", "--events-file", inputs[set]!.path, "--rule-set", set.rawValue,
+        func measure(_ set: BenchRuleSet, shards: Int, rate: Double? = nil, input: BenchWorkload? = nil,
+                     kafkaTopic: String? = nil) throws -> PipelineMeasurement {
+            var arguments = ["bench", "measure-pipeline", "--events-file", (input ?? inputs[set]!).path, "--rule-set", set.rawValue,
                              "--shard-count", String(shards), "--alerts-file", alertsPath,
                              "--rules-directory", foundingRules, "--corpus-directory", corpus]
             if let rate { arguments += ["--paced-rate", String(rate)] }
+            if let kafkaTopic, let brokers { arguments += ["--kafka-topic", kafkaTopic, "--kafka-brokers", brokers] }
             return try MeasuringProcess.run(arguments, as: PipelineMeasurement.self)
         }
         for set in ruleSets {
@@ -151,6 +164,24 @@ struct BenchCommand: ParsableCommand {
                 log("\(set.label), \(fastest.shards) shard\(fastest.shards == 1 ? "" : "s"), paced at \(Int(rate).grouped) events/s")
                 results.halfRate[set] = try measure(set, shards: fastest.shards, rate: rate)
             }
+        }
+
+        if let brokers {
+            let count = min(kafkaEvents ?? (quick ? 1_000 : 300_000), prepared.events)
+            let input = count < prepared.events
+                ? try prepared.prefix(count, writingTo: scratch.appendingPathComponent("workload-kafka.ndjson").path) : prepared
+            let topic = "tripline-bench-\(getpid())"
+            log("producing \(count.grouped) events to \(topic) (4 partitions) at \(brokers)")
+            _ = try MeasuringProcess.capture(MeasuringProcess.executable,
+                                             ["produce", "--topic", topic, "--input", input.path, "--partitions", "4", "--brokers", brokers])
+            var runs: [PipelineMeasurement] = []
+            for attempt in 1 ... repeats {
+                let run = try measure(.founding, shards: 1, input: input, kafkaTopic: topic)
+                log("founding from Kafka, 1 shard, run \(attempt) of \(repeats): \(Int(run.eventsPerCPUSecond).grouped) per CPU-second, "
+                    + "\(run.alerts.grouped) alerts")
+                runs.append(run)
+            }
+            results.kafka = KafkaMeasurement(brokers: brokers, topic: topic, runs: runs)
         }
 
         let keys = sequenceKeys ?? (quick ? 2_000 : 200_000)

@@ -23,6 +23,25 @@ struct BenchCommandTests {
         #expect(result.stderr.contains("generating workload"), "\(result.stderr)")
     }
 
+    @Test("bench --brokers also reads the founding rules' workload from Kafka and raises the file run's alerts",
+          .enabled(if: ProcessInfo.processInfo.environment["TRIPLINE_KAFKA_BROKERS"] != nil,
+                   "needs the broker scripts/test.sh starts"))
+    func kafkaBench() throws {
+        let brokers = ProcessInfo.processInfo.environment["TRIPLINE_KAFKA_BROKERS"]!
+        let result = try tripline(["bench", "--quick", "--rules", "founding", "--shards", "1", "--brokers", brokers,
+                                   "--python-events", "0", "--sequence-keys", "0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // The file row's alerts column, and the Kafka line's figures.
+        let fileRow = try #require(lines.first { $0.hasPrefix("founding ") }, "\(result.stdout)")
+        let fileAlerts = fileRow.split(separator: " ")[8]
+        let heading = try #require(lines.firstIndex { $0.hasPrefix("founding rules from Kafka (1,000 events in 4 partitions") },
+                                   "\(result.stdout)")
+        let figures = lines[heading + 1]
+        #expect(figures.contains("events per CPU-second"), "\(figures)")
+        #expect(figures.contains(", \(fileAlerts) alerts;"), "the same alerts as the file run (\(fileAlerts)): \(figures)")
+    }
+
     @Test("bench rejects a malformed shard list")
     func badShards() throws {
         let result = try tripline(["bench", "--shards", "0,x"])

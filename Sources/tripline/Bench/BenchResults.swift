@@ -19,6 +19,18 @@ struct PythonEQLMeasurement: Codable {
     }
 }
 
+/// The founding rules reading from a Kafka topic, one run per repeat.
+struct KafkaMeasurement {
+    var brokers: String
+    var topic: String
+    var runs: [PipelineMeasurement]
+
+    /// The run with the most events per CPU-second.
+    var best: PipelineMeasurement { runs.max { $0.eventsPerCPUSecond < $1.eventsPerCPUSecond }! }
+    /// The median events per CPU-second of the runs.
+    var medianPerCore: Double { runs.map(\.eventsPerCPUSecond).sorted()[runs.count / 2] }
+}
+
 /// How many rules a rule set read and compiled.
 struct RuleSetCount {
     var filesRead: Int
@@ -42,6 +54,7 @@ struct BenchResults {
     /// VM's run-to-run spread makes the best alone misleading).
     var medianPerCore: [BenchRuleSet: [Double]] = [:]
     var halfRate: [BenchRuleSet: PipelineMeasurement] = [:]
+    var kafka: KafkaMeasurement?
     var sequenceMemory: SequenceMemoryMeasurement?
     var python: PythonEQLMeasurement?
     var pythonSkipped: String?
@@ -93,6 +106,19 @@ struct BenchResults {
                                   Int(run.targetRate ?? 0).grouped, Int(run.eventsPerSecond).grouped,
                                   run.alerts.grouped, milliseconds(run.latencyP50), milliseconds(run.latencyP99), megabytes(run.peakResidentBytes)]))
             }
+        }
+        if let kafka {
+            let best = kafka.best
+            lines.append("")
+            lines.append("founding rules from Kafka (\(best.events.grouped) events in 4 partitions of \(kafka.topic) at \(kafka.brokers), "
+                + "1 shard, a fresh consumer group per run; CPU of the tripline process, broker excluded):")
+            var text = "    \(Int(best.eventsPerCPUSecond).grouped) events per CPU-second (median \(Int(kafka.medianPerCore).grouped)), "
+                + "\(Int(best.eventsPerSecond).grouped) events/s from the first record, \(best.alerts.grouped) alerts"
+            if let file = throughput[.founding]?.first(where: { $0.shards == 1 }), file.eventsPerCPUSecond > 0 {
+                let extra = 1e6 / best.eventsPerCPUSecond - 1e6 / file.eventsPerCPUSecond
+                text += String(format: "; the file source's %@ → %.2f µs of CPU more per event", Int(file.eventsPerCPUSecond).grouped, extra)
+            }
+            lines.append(text)
         }
         if let memory = sequenceMemory {
             lines.append("")

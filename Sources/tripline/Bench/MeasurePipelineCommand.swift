@@ -2,6 +2,7 @@ import ArgumentParser
 import Detection
 import ECS
 import Foundation
+import Kafka
 import Logging
 import Pipeline
 
@@ -25,14 +26,17 @@ struct PipelineMeasurement: Codable {
     var peakResidentBytes: Int
     var deadLetters: Int
     var lateEvents: Int
+    /// Whether the events came from a Kafka topic (then ``seconds`` counts from the first record, not
+    /// from joining the consumer group).
+    var fromKafka: Bool
 
     var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
     var eventsPerCPUSecond: Double { cpuSeconds > 0 ? Double(events) / cpuSeconds : 0 }
     var megabytesPerSecond: Double { seconds > 0 ? Double(bytes) / 1e6 / seconds : 0 }
 }
 
-/// `tripline bench measure-pipeline`: one file → file run of the full pipeline in a fresh process
-/// (so peak RSS is this run's), reported as one JSON line on standard output.
+/// `tripline bench measure-pipeline`: one file → file (or Kafka topic → file) run of the full
+/// pipeline in a fresh process (so peak RSS is this run's), reported as one JSON line on standard output.
 struct MeasurePipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure-pipeline",
@@ -56,21 +60,41 @@ struct MeasurePipelineCommand: ParsableCommand {
     @Option(help: "Where alerts are written.")
     var alertsFile: String
 
+    @Option(help: "Read the events from this Kafka topic to its end (a fresh consumer group) instead of --events-file, which then only gives the byte count.")
+    var kafkaTopic: String?
+
+    @Option(help: "The broker of --kafka-topic (host:port).")
+    var kafkaBrokers: String?
+
     @Option(help: "The founding rules directory.")
     var rulesDirectory = "Rules"
 
     @Option(help: "Elastic's detection-rules corpus.")
     var corpusDirectory = "../shared/rules-corpus"
 
+    func validate() throws {
+        if (kafkaTopic == nil) != (kafkaBrokers == nil) { throw ValidationError("--kafka-topic and --kafka-brokers go together") }
+    }
+
     func run() throws {
         let loaded = try LoadedBenchRules.load(ruleSet, foundingPath: rulesDirectory, corpusPath: corpusDirectory)
         let workloadPath = eventsFile
         let pacedRate = pacedRate
-        var pipeline = Pipeline("bench") {
-            ReadFrom(SourceStage(description: workloadPath) {
+        let source: SourceStage
+        if let kafkaTopic, let kafkaBrokers {
+            // The session settings of Config/kafka.properties: with librdkafka's defaults (a 45 s session),
+            // joining a new group took Tansu over 20 s.
+            var settings = KafkaSettings(["bootstrap.servers": kafkaBrokers, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
+            settings.groupID = "tripline-bench-\(getpid())"
+            source = .kafka(topics: [kafkaTopic], settings: .inline(settings), options: KafkaSource.Options(stopAtEnd: true))
+        } else {
+            source = SourceStage(description: workloadPath) {
                 if let pacedRate { return PacedSource(path: workloadPath, recordsPerSecond: pacedRate) }
                 return FileSource(path: workloadPath)
-            })
+            }
+        }
+        var pipeline = Pipeline("bench") {
+            ReadFrom(source)
             PartitionBy("host.id", shards: .count(shardCount))
             WriteNDJSON(path: alertsFile)
         }
@@ -79,17 +103,19 @@ struct MeasurePipelineCommand: ParsableCommand {
         var logger = Logger(label: "tripline.bench")
         logger.logLevel = .warning
         let runner = PipelineRunner(pipeline: pipeline, ruleSet: compiled, logger: logger)
-        try Self.readThrough(eventsFile)
+        if kafkaTopic == nil { try Self.readThrough(eventsFile) }
         let cpuBefore = ProcessResources.cpuSeconds
         let report = try runner.runBlocking()
         let cpuSeconds = ProcessResources.cpuSeconds - cpuBefore
         let size = (try? FileManager.default.attributesOfItem(atPath: eventsFile)[.size] as? Int) ?? 0
         let measurement = PipelineMeasurement(
             ruleSet: ruleSet, rulesCompiled: compiled.rules.count, rulesFailed: compiled.failures.count + loaded.unreadable.count,
-            shards: shardCount, targetRate: pacedRate, events: report.events, bytes: size, seconds: report.seconds, cpuSeconds: cpuSeconds,
+            shards: shardCount, targetRate: pacedRate, events: report.events, bytes: size,
+            seconds: kafkaTopic == nil ? report.seconds : report.secondsFromFirstRecord, cpuSeconds: cpuSeconds,
             alerts: report.alerts, detections: report.detectionsByRule,
             latencyP50: report.alertLatencies.percentileMilliseconds(0.5), latencyP99: report.alertLatencies.percentileMilliseconds(0.99),
-            peakResidentBytes: ProcessResources.peakResidentBytes, deadLetters: report.deadLetters, lateEvents: report.lateEvents)
+            peakResidentBytes: ProcessResources.peakResidentBytes, deadLetters: report.deadLetters, lateEvents: report.lateEvents,
+            fromKafka: kafkaTopic != nil)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
 
