@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "Kafka", dependencies: [
             "CRdKafka", "Pipeline", "Detection", "ECS",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // Reproducible benchmark workloads: Elastic Defend Linux process events with planted attacks.
         .target(name: "Workload", dependencies: [
@@ -70,7 +71,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline", "TestScratch"]),
+        .testTarget(name: "KafkaTests", dependencies: [
+            "Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline", "TestScratch",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "TriplineCLITests", dependencies: ["tripline", "TestScratch"]),
     ],
     swiftLanguageModes: [.v6]

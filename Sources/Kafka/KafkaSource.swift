@@ -1,6 +1,7 @@
 internal import CRdKafka
 import Foundation
 import Logging
+import Metrics
 import Pipeline
 
 /// Reads raw records from Kafka topics as a member of a consumer group, for at-least-once pipelines.
@@ -71,10 +72,13 @@ public final class KafkaSource: RecordSource {
     private let resetsToEnd: Bool
     private let consumer: KafkaConsumer
     private let state: KafkaSourceState
+    private let metricsFactory: any MetricsFactory
     private let logger: Logger
 
     /// Creates the source and its consumer; `settings` must name `bootstrap.servers` and `group.id`.
+    /// The consumer lag of each partition (``KafkaLagGauges``) is reported to `metricsFactory`.
     public init(topics: [String], settings: KafkaSettings, options: Options = Options(),
+                metricsFactory: any MetricsFactory = MetricsSystem.factory,
                 logger: Logger = Logger(label: "tripline.kafka.source")) throws(KafkaError) {
         guard settings.groupID != nil else {
             throw .missingSetting(key: "group.id", reason: "a Kafka source reads as a member of a consumer group; "
@@ -101,6 +105,7 @@ public final class KafkaSource: RecordSource {
         self.options = options
         resetsToEnd = ["latest", "largest", "end"].contains(consumerSettings["auto.offset.reset"]?.lowercased() ?? "earliest")
         self.state = state
+        self.metricsFactory = metricsFactory
         self.logger = logger
     }
 
@@ -183,6 +188,8 @@ public final class KafkaSource: RecordSource {
         do {
             var paused = false
             var expectedBytes = 0
+            let lag = KafkaLagGauges(factory: metricsFactory)
+            var lagReported = ContinuousClock.now
             while !stop.isStopped, !pollerStop.isStopped {
                 let full = state.isFull
                 if full {
@@ -197,8 +204,15 @@ public final class KafkaSource: RecordSource {
                                                     timeout: full ? .milliseconds(50) : options.maxBatchWait,
                                                     expectedBytes: expectedBytes)
                 if !batch.isEmpty { expectedBytes = batch.bytes.count + batch.bytes.count / 8 }
-                // Partition ends matter only to a batch's lanes: none are looked up for an empty poll.
-                let stalled = state.accept(batch, offsetRanges: batch.isEmpty ? [:] : cachedOffsetRanges())
+                // Partition ends matter to a batch's lanes and to the lag, which an idle source
+                // reports once a second.
+                let reportsLag = !batch.isEmpty || ContinuousClock.now - lagReported >= .seconds(1)
+                let offsetRanges = reportsLag ? cachedOffsetRanges() : [:]
+                let stalled = state.accept(batch, offsetRanges: offsetRanges)
+                if reportsLag {
+                    lag.record(state.unreadCounts(offsetRanges: offsetRanges))
+                    lagReported = .now
+                }
                 if !stalled.isEmpty { warnStalled(stalled) }
                 if options.stopAtEnd, state.isCaughtUp { break }
             }

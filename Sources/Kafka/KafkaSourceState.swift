@@ -148,6 +148,22 @@ final class KafkaSourceState: @unchecked Sendable {
         return (behind, newlyStalled.sorted())
     }
 
+    /// How many messages each assigned partition holds past the next offset to read, by
+    /// `offsetRanges` (the partitions' offsets as of the last fetch; partitions without one are left
+    /// out). A partition not read from yet counts from where reading starts.
+    func unreadCounts(offsetRanges: [KafkaTopicPartition: Range<Int64>]) -> [KafkaTopicPartition: Int64] {
+        locked {
+            var counts: [KafkaTopicPartition: Int64] = [:]
+            for partition in epochs.keys {
+                guard let range = offsetRanges[partition] else { continue }
+                let next = read[partition]?.offset ?? startOffsets[partition]
+                    ?? (startAtEnd.contains(partition) ? range.upperBound : range.lowerBound)
+                counts[partition] = max(0, range.upperBound - next)
+            }
+            return counts
+        }
+    }
+
     /// Whether every assigned partition has been read to its end and handed to the pipeline.
     var isCaughtUp: Bool { locked { !epochs.isEmpty && queue.isEmpty && epochs.keys.allSatisfy(atEnd.contains) } }
 

@@ -2,6 +2,7 @@ import Detection
 import ECS
 import Foundation
 import Kafka
+import MetricsTestKit
 import Pipeline
 import Testing
 
@@ -96,6 +97,25 @@ extension BrokerTests {
                 let offsets = records.map(\.kafkaPosition).filter { $0.partition == partition }.map(\.offset)
                 #expect(offsets == Array(0..<Int64(offsets.count)))
             }
+        }
+
+        @Test func eachPartitionsConsumerLagIsReportedDownToZero() async throws {
+            let topic = Fixtures.unique("lag")
+            try await Fixtures.onThread {
+                try Fixtures.createTopic(topic, partitions: 1)
+                _ = try Fixtures.produceEvents(200, to: topic)
+            }
+            let recorder = TestMetrics()
+            let source = try KafkaSource(
+                topics: [topic], settings: Fixtures.consumerSettings(group: Fixtures.unique("group")),
+                options: .init(maxBatchSize: 20, maxBatchWait: .milliseconds(20), bufferedBatches: 1, stopAtEnd: true),
+                metricsFactory: recorder)
+            let records = try await Fixtures.consume(source).flatMap(\.records)
+            source.close()
+            #expect(records.count == 200)
+            let lag = try recorder.expectGauge("tripline_kafka_consumer_lag", [("topic", topic), ("partition", "0")]).values
+            #expect(lag.contains { $0 > 0 && $0 <= 180 }, "read 20 at a time, some of the 200 were still unread: \(lag)")
+            #expect(lag.last == 0, "read to the end: \(lag)")
         }
     }
 }

@@ -31,7 +31,8 @@ extension SourceStage {
     public static func kafka(topics: [String], settings: KafkaSettingsSource = .file("Config/kafka.properties"),
                              options: KafkaSource.Options = KafkaSource.Options()) -> SourceStage {
         SourceStage(description: "kafka:\(topics.joined(separator: ","))", configured: { context in
-            try KafkaSource(topics: topics, settings: settings.resolve(context), options: options)
+            try KafkaSource(topics: topics, settings: settings.resolve(context), options: options,
+                            metricsFactory: context.metricsFactory)
         })
     }
 }

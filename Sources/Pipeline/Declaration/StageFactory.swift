@@ -1,11 +1,17 @@
+import CoreMetrics
+
 /// What stage factories get when the pipeline starts.
 public struct StageContext: Sendable {
     /// ``Pipeline/clientProperties``: overrides for broker-backed stages' client settings.
     public var clientProperties: [String: String]
+    /// Where stages report metrics of their own (the pipeline's ``PipelineMetrics`` factory: with
+    /// `--metrics-port`, the Prometheus endpoint's).
+    public var metricsFactory: any MetricsFactory
 
     /// Creates a context.
-    public init(clientProperties: [String: String] = [:]) {
+    public init(clientProperties: [String: String] = [:], metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.clientProperties = clientProperties
+        self.metricsFactory = metricsFactory
     }
 }
 

@@ -15,6 +15,9 @@ import Synchronization
 ///   with lanes (Kafka partitions) `tripline_source_lanes_behind` and `tripline_sequence_wait_seconds`
 ///   (how far, in event time, sequence rules wait for the partitions behind)
 /// - timer `tripline_batch_latency_seconds`: a batch handed over by the source → its alerts written.
+///
+/// Sources report metrics of their own through ``StageContext/metricsFactory`` (the Kafka source:
+/// `tripline_kafka_consumer_lag{topic, partition}`).
 public final class PipelineMetrics: Sendable {
     let factory: any MetricsFactory
     let records: Counter

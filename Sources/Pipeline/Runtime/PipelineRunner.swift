@@ -109,7 +109,7 @@ public final class PipelineRunner: Sendable {
     /// Runs on the calling thread (which becomes the output stage) until done.
     public func runBlocking(stop: StopSignal = StopSignal()) throws -> RunReport {
         let started = Date()
-        let context = StageContext(clientProperties: pipeline.clientProperties)
+        let context = StageContext(clientProperties: pipeline.clientProperties, metricsFactory: metrics.factory)
         let source = try pipeline.source.make(context)
         defer { source.close() }
         let sink = try pipeline.sink.make(context)
