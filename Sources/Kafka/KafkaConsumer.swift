@@ -97,8 +97,8 @@ public final class KafkaConsumer: Sendable {
         return events
     }
 
-    /// Like ``poll(maxMessages:timeout:)``, keeping only partitions, offsets and values, packed into
-    /// `batch` (see ``KafkaValueBatch``): what a pipeline source reads, without an allocation per message.
+    /// Like ``poll(maxMessages:timeout:)``, keeping only partitions, offsets and values, packed in a
+    /// ``KafkaValueBatch``: what a pipeline source reads, without an allocation per message.
     /// `expectedBytes` sizes the value buffer (the previous batch's size is a good guess).
     public func pollValues(maxMessages: Int, timeout: Duration, expectedBytes: Int = 0) throws(KafkaError) -> KafkaValueBatch {
         var batch = KafkaValueBatch()

@@ -204,8 +204,8 @@ public final class KafkaSource: RecordSource {
                                                     timeout: full ? .milliseconds(50) : options.maxBatchWait,
                                                     expectedBytes: expectedBytes)
                 if !batch.isEmpty { expectedBytes = batch.bytes.count + batch.bytes.count / 8 }
-                // Partition ends matter to a batch's lanes and to the lag, which an idle source
-                // reports once a second.
+                // The partitions' offset ranges matter to a batch's lanes and to the lag; an idle
+                // source looks them up (and reports the lag) once a second.
                 let reportsLag = !batch.isEmpty || ContinuousClock.now - lagReported >= .seconds(1)
                 let offsetRanges = reportsLag ? cachedOffsetRanges() : [:]
                 let stalled = state.accept(batch, offsetRanges: offsetRanges)

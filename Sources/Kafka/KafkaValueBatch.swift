@@ -6,7 +6,7 @@ import ECS
 /// ``KafkaConsumer/poll(maxMessages:timeout:)`` copies each message into a ``KafkaMessage`` of its
 /// own (an array for the value, another for the key, the headers parsed and copied). A source reads
 /// values only, and a record may be a slice of a shared buffer (see ``RawRecord``), so
-/// ``KafkaConsumer/pollValues(maxMessages:timeout:into:)`` copies each value once into ``bytes``
+/// ``KafkaConsumer/pollValues(maxMessages:timeout:expectedBytes:)`` copies each value once into ``bytes``
 /// and nothing else: no allocation per message.
 ///
 /// Consecutive messages of one partition form a ``Run`` (librdkafka hands over a fetched message
