@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Starts, stops or reports a local Kafka-protocol broker (Tansu, in-memory storage) for tests and the demo.
 #
-#   scripts/kafka-broker.sh start    # prints host:port once the broker accepts connections
-#   scripts/kafka-broker.sh status   # prints host:port and exits 0 while it runs, exits 1 otherwise
-#   scripts/kafka-broker.sh stop     # stops it by the PIDs it recorded
+#   scripts/kafka-broker.sh start      # prints host:port once the broker accepts connections
+#   scripts/kafka-broker.sh start-tls  # a second broker that clients reach over TLS only; prints host:port
+#   scripts/kafka-broker.sh tls-ca     # prints the path of the CA certificate that signed the TLS broker's
+#   scripts/kafka-broker.sh status     # prints host:port and exits 0 while it runs, exits 1 otherwise
+#   scripts/kafka-broker.sh stop       # stops both by the PIDs it recorded
 #
 # With librdkafka older than 2.2 (Debian's 2.0.2), clients cannot parse Tansu's ApiVersions answer, so the
 # broker listens on an internal port behind scripts/tansu-compat-proxy.py, and host:port is the proxy's.
+# The TLS broker is always behind the proxy, which terminates TLS (security.protocol=ssl) with a
+# certificate for 127.0.0.1 signed by a CA made for the purpose (openssl, in the state directory's tls/).
 #
 # Environment:
 #   TRIPLINE_BROKER_STATE      state directory (default: .tripline-broker/ at the repository root); holds
-#                              `pid` (tansu), `proxy.pid`, `address` (host:port) and `broker.log`
+#                              `pid` (tansu), `proxy.pid`, `address` (host:port) and `broker.log`, and the
+#                              same for the TLS broker under tls/, with its certificates
 #   TRIPLINE_BROKER_PORT       port clients connect to (default: a free port chosen by the kernel)
 #   TRIPLINE_BROKER_PROXY      1 or 0 to force the compatibility proxy on or off (default: by librdkafka version)
 #   TRIPLINE_BROKER_WATCH_PID  when set, the broker is stopped as soon as that process exits (test runs)
@@ -19,6 +24,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state="${TRIPLINE_BROKER_STATE:-$root/.tripline-broker}"
+tls_state="$state/tls"
 
 die() { echo "kafka-broker: $*" >&2; exit 1; }
 
@@ -55,15 +61,32 @@ terminate() { # pid: SIGTERM, then SIGKILL after 0.3 s (tansu takes seconds to s
     kill -9 "$1" 2>/dev/null || true
 }
 
-start() {
+make_certificates() { # dir: a CA and a certificate for 127.0.0.1 it signed, valid for two days
+    [ -f "$1/broker.pem" ] && return
+    command -v openssl >/dev/null || die "openssl is needed for the TLS broker (apt-get install openssl)"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Tripline test CA" \
+        -keyout "$1/ca.key" -out "$1/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$1/broker.key" -out "$1/broker.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$1/san.cnf"
+    openssl x509 -req -in "$1/broker.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial -days 2 \
+        -extfile "$1/san.cnf" -out "$1/broker.pem" 2>/dev/null
+}
+
+start() { # state dir, tls (0 or 1)
+    local state="$1" tls="$2"
     if alive "$state/pid"; then cat "$state/address"; return; fi
-    local tansu port internal pid proxy=""
+    local tansu port internal pid proxy="" proxy_options=()
     tansu="$(tansu_binary)"
     [ -x "$tansu" ] || die "no tansu binary at $tansu"
     mkdir -p "$state"
-    port="${TRIPLINE_BROKER_PORT:-$(free_port)}"
+    port="$(free_port)"
+    [ "$tls" = 1 ] || port="${TRIPLINE_BROKER_PORT:-$port}"
     internal="$port"
-    if needs_proxy; then
+    if [ "$tls" = 1 ]; then
+        make_certificates "$state"
+        proxy_options=(--tls-cert "$state/broker.pem" --tls-key "$state/broker.key")
+    fi
+    if [ "$tls" = 1 ] || needs_proxy; then
         internal="$(free_port)"
         while [ "$internal" = "$port" ]; do internal="$(free_port)"; done
     fi
@@ -73,7 +96,8 @@ start() {
     pid=$!
     echo "$pid" >"$state/pid"
     if [ "$internal" != "$port" ]; then
-        python3 "$root/scripts/tansu-compat-proxy.py" "$port" "$internal" </dev/null >>"$state/broker.log" 2>&1 &
+        python3 "$root/scripts/tansu-compat-proxy.py" "$port" "$internal" "${proxy_options[@]}" </dev/null \
+            >>"$state/broker.log" 2>&1 &
         proxy=$!
         echo "$proxy" >"$state/proxy.pid"
     fi
@@ -86,20 +110,20 @@ start() {
     fi
     for _ in $(seq 1 100); do # 10 s
         if accepts_connections "$port"; then echo "127.0.0.1:$port"; return; fi
-        kill -0 "$pid" 2>/dev/null || { stop; die "tansu exited at startup: $(tail -n 5 "$state/broker.log")"; }
+        kill -0 "$pid" 2>/dev/null || { stop_in "$state"; die "tansu exited at startup: $(tail -n 5 "$state/broker.log")"; }
         sleep 0.1
     done
-    stop
+    stop_in "$state"
     die "the broker did not accept connections on 127.0.0.1:$port within 10 s; see $state/broker.log"
 }
 
-stop() {
+stop_in() { # state dir
     local file
-    for file in "$state/pid" "$state/proxy.pid"; do
+    for file in "$1/pid" "$1/proxy.pid"; do
         if alive "$file"; then terminate "$(cat "$file")"; fi
         rm -f "$file"
     done
-    rm -f "$state/address"
+    rm -f "$1/address"
 }
 
 status() {
@@ -107,8 +131,10 @@ status() {
 }
 
 case "${1:-}" in
-    start) start ;;
-    stop) stop ;;
+    start) start "$state" 0 ;;
+    start-tls) mkdir -p "$tls_state"; start "$tls_state" 1 ;;
+    tls-ca) [ -f "$tls_state/ca.pem" ] || die "no TLS broker was started (start-tls)"; echo "$tls_state/ca.pem" ;;
+    stop) stop_in "$tls_state"; stop_in "$state" ;;
     status) status ;;
-    *) die "usage: $0 start|stop|status" ;;
+    *) die "usage: $0 start|start-tls|tls-ca|status|stop" ;;
 esac

@@ -12,11 +12,16 @@ Per connection, the proxy reads the client's first request; if it is ApiVersions
 matching response to carry no tagged fields (none of them is used by librdkafka). After that first
 exchange it copies bytes both ways unchanged.
 
-usage: tansu-compat-proxy.py LISTEN_PORT UPSTREAM_PORT
+With --tls-cert and --tls-key it also terminates TLS: clients connect with security.protocol=ssl
+(the test script's TLS broker), the proxy talks plaintext to Tansu behind it.
+
+usage: tansu-compat-proxy.py LISTEN_PORT UPSTREAM_PORT [--tls-cert CERT.pem --tls-key KEY.pem]
 """
+import argparse
+import select
 import socket
+import ssl
 import struct
-import sys
 import threading
 
 API_VERSIONS = 18
@@ -80,7 +85,30 @@ def pump(source, destination):
                 pass
 
 
-def serve(client, upstream_port):
+def relay(client, upstream):
+    """Copies bytes both ways on one thread: a TLS socket must not be read and written by two threads."""
+    try:
+        while True:
+            readable = [client] if client.pending() else select.select([client, upstream], [], [])[0]
+            for sock in readable:
+                data = sock.recv(1 << 18)
+                if not data:
+                    return
+                (upstream if sock is client else client).sendall(data)
+    except OSError:
+        pass
+    finally:
+        client.close()
+        upstream.close()
+
+
+def serve(client, upstream_port, tls):
+    if tls is not None:
+        try:
+            client = tls.wrap_socket(client, server_side=True)
+        except (OSError, ssl.SSLError):
+            client.close()  # a client that does not trust the certificate, or does not speak TLS
+            return
     try:
         upstream = socket.create_connection(("127.0.0.1", upstream_port))
     except OSError:
@@ -92,7 +120,8 @@ def serve(client, upstream_port):
         request = read_frame(client)
         upstream.sendall(struct.pack(">i", len(request)) + request)
         api_key, api_version, correlation = struct.unpack(">hhi", request[:8])
-        threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+        if tls is None:
+            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
         response = read_frame(upstream)
         if api_key == API_VERSIONS and api_version >= 3 and response[:4] == struct.pack(">i", correlation):
             response = without_tagged_fields(response)
@@ -101,18 +130,30 @@ def serve(client, upstream_port):
         client.close()
         upstream.close()
         return
-    pump(upstream, client)
+    if tls is None:
+        pump(upstream, client)
+    else:
+        relay(client, upstream)
 
 
 def main():
-    listen_port, upstream_port = int(sys.argv[1]), int(sys.argv[2])
+    parser = argparse.ArgumentParser(description="librdkafka < 2.2 compatibility proxy for Tansu")
+    parser.add_argument("listen_port", type=int)
+    parser.add_argument("upstream_port", type=int)
+    parser.add_argument("--tls-cert", help="serve TLS with this certificate chain (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    arguments = parser.parse_args()
+    tls = None
+    if arguments.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(arguments.tls_cert, arguments.tls_key)
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", listen_port))
+    server.bind(("127.0.0.1", arguments.listen_port))
     server.listen(128)
     while True:
         client, _ = server.accept()
-        threading.Thread(target=serve, args=(client, upstream_port), daemon=True).start()
+        threading.Thread(target=serve, args=(client, arguments.upstream_port, tls), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -167,6 +167,7 @@ public final class KafkaConsumer: Sendable {
             }
         }
         if let error = state.pendingError.withLock({ error in defer { error = nil }; return error }) { throw error }
+        if let fatal = handle.fatalError() { throw fatal }
     }
 
     /// Commits `offsets` (the *next* offset to read, per partition) and waits for the broker's answer.

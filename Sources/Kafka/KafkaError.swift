@@ -40,6 +40,9 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     case requestFailed(operation: String, code: KafkaErrorCode, reason: String)
     /// The client was used after ``KafkaConsumer/close()``.
     case closed
+    /// A TLS handshake or a SASL login failed: the settings, not the network, are wrong, and
+    /// retrying would wait forever.
+    case securityFailed(code: KafkaErrorCode, reason: String)
 
     public var description: String {
         func at(_ location: String?) -> String { location.map { "\($0): " } ?? "" }
@@ -79,6 +82,9 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) failed: \(reason) (\(code.name))"
         case .closed:
             return "the Kafka client is closed"
+        case .securityFailed(let code, let reason):
+            return "cannot connect to Kafka securely: \(reason) (\(code.name)); check security.protocol and the ssl.* "
+                + "and sasl.* settings (ssl.ca.location: the CA that signed the broker's certificate)"
         }
     }
 }

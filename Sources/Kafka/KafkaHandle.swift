@@ -1,6 +1,7 @@
 internal import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// The Swift side of librdkafka's callbacks, reached through the handle's opaque pointer.
 ///
@@ -14,11 +15,31 @@ final class KafkaCallbacks: Sendable {
     let logger: Logger
     let delivery: Delivery?
     let rebalance: Rebalance?
+    /// The first TLS or SASL failure the error callback saw (see ``recordSecurityFailure(_:reason:)``).
+    let securityFailure = Mutex<KafkaError?>(nil)
 
     init(logger: Logger, delivery: Delivery? = nil, rebalance: Rebalance? = nil) {
         self.logger = logger
         self.delivery = delivery
         self.rebalance = rebalance
+    }
+
+    /// Notes an error the client reported; returns true when it is the first TLS or SASL failure.
+    ///
+    /// A TLS handshake the broker's certificate fails (`_SSL`), or a SASL login the broker refuses,
+    /// is a configuration error, not weather: librdkafka retries it forever, logging the first
+    /// attempts and then only now and then, so a misconfigured pipeline would wait in silence for
+    /// data that never comes. The client counts as failed from the first one: its operations throw
+    /// ``KafkaError/securityFailed(code:reason:)``. Network trouble is `_TRANSPORT` and retried.
+    func recordSecurityFailure(_ code: KafkaErrorCode, reason: String) -> Bool {
+        let security = [RD_KAFKA_RESP_ERR__SSL, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED]
+            .contains(code.cValue)
+        guard security else { return false }
+        return securityFailure.withLock { failure in
+            guard failure == nil else { return false }
+            failure = .securityFailed(code: code, reason: reason)
+            return true
+        }
     }
 
     /// The callbacks registered on `handle` (set before the handle was created, alive until it is destroyed).
@@ -72,7 +93,11 @@ final class KafkaHandle: @unchecked Sendable {
             guard let callbacks = KafkaCallbacks.of(handle) else { return }
             let code = KafkaErrorCode(rawValue: code)
             let fatal = code == KafkaErrorCode(RD_KAFKA_RESP_ERR__FATAL)
-            callbacks.logger.log(level: fatal ? .error : .warning, "\(String(cString: reason!)) (\(code.name))")
+            let text = String(cString: reason!)
+            callbacks.logger.log(level: fatal ? .error : .warning, "\(text) (\(code.name))")
+            if callbacks.recordSecurityFailure(code, reason: text) {
+                callbacks.logger.error("giving up: a TLS or SASL failure is a configuration error (\(code.name))")
+            }
         }
         if callbacks.delivery != nil {
             rd_kafka_conf_set_dr_msg_cb(conf) { handle, message, _ in
@@ -98,8 +123,10 @@ final class KafkaHandle: @unchecked Sendable {
         rd_kafka_destroy(pointer)
     }
 
-    /// The client's fatal error, if it has one (idempotent producer sequence lost, consumer fenced).
+    /// The client's fatal error, if it has one (idempotent producer sequence lost, consumer fenced,
+    /// a TLS or SASL failure: see ``KafkaCallbacks/recordSecurityFailure(_:reason:)``).
     func fatalError() -> KafkaError? {
+        if let failure = callbacks.securityFailure.withLock({ $0 }) { return failure }
         var text = [CChar](repeating: 0, count: 512)
         let code = rd_kafka_fatal_error(pointer, &text, text.count)
         guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }

@@ -87,6 +87,10 @@ public final class KafkaProducer: Sendable {
             }
             if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 rd_kafka_poll(handle.pointer, 100) // serve delivery reports until there is room
+                if let fatal = handle.fatalError() {
+                    if let headerList { rd_kafka_headers_destroy(headerList) }
+                    throw fatal
+                }
                 continue
             }
             if let headerList { rd_kafka_headers_destroy(headerList) }
