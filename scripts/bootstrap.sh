@@ -9,6 +9,7 @@ need_apt=()
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists rdkafka 2>/dev/null || need_apt+=(librdkafka-dev)
 pkg-config --exists libzstd 2>/dev/null || need_apt+=(libzstd-dev)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl) # the TLS test broker's certificates
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need_apt[*]} (apt)" >&2
     export DEBIAN_FRONTEND=noninteractive
