@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Tripline needs on a fresh Debian machine with Swift: librdkafka (Kafka client),
-# zstd (compact retained events), pkg-config, and the Python test tooling (the Tansu Kafka-protocol
-# broker, Elastic's reference `eql`).
+# zstd (compact retained events), pkg-config, openssl (the TLS test broker's certificates), and the
+# Python test tooling (the Tansu Kafka-protocol broker, Elastic's reference `eql`).
 # Idempotent: a second run only checks.
 set -euo pipefail
 
