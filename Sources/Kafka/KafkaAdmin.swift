@@ -73,17 +73,6 @@ public final class KafkaAdmin: Sendable {
 
     /// How many partitions `topic` has, or `nil` when it does not exist.
     public func partitionCount(of topic: String, timeout: Duration = .seconds(10)) throws(KafkaError) -> Int? {
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let code = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, KafkaHandle.milliseconds(timeout))
-        guard code.isSuccess, let metadata else {
-            throw .requestFailed(operation: "reading cluster metadata", code: KafkaErrorCode(code),
-                                 reason: KafkaErrorCode(code).description)
-        }
-        defer { rd_kafka_metadata_destroy(metadata) }
-        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-        guard let entry = topics.first(where: { String(cString: $0.topic) == topic }), entry.err.isSuccess else {
-            return nil
-        }
-        return Int(entry.partition_cnt)
+        try handle.partitionCount(of: topic, timeout: timeout)
     }
 }

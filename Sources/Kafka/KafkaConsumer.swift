@@ -1,5 +1,6 @@
 internal import CRdKafka
 import ECS
+import Foundation
 import Logging
 import Synchronization
 
@@ -212,6 +213,28 @@ public final class KafkaConsumer: Sendable {
         var low: Int64 = 0, high: Int64 = 0
         let code = rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high)
         return code.isSuccess && low >= 0 && high >= low ? low ..< high : nil
+    }
+
+    /// Waits up to `timeout` for every topic of `topics` to exist; returns those that still do not.
+    /// For use before ``subscribe(to:)``: it serves the client's callbacks as a poll does (so a TLS or
+    /// SASL failure is seen, and thrown) without consuming anything.
+    public func missingTopics(_ topics: [String], waitingAtMost timeout: Duration) throws(KafkaError) -> [String] {
+        try checkOpen()
+        let deadline = ContinuousClock.now + timeout
+        var missing = topics
+        while true {
+            // An error (no answer within the half second) counts as not there yet.
+            if (try? handle.partitionCount(of: missing[0], timeout: .milliseconds(500))) != nil {
+                missing.removeFirst()
+                if missing.isEmpty { return [] }
+                continue
+            }
+            // Not subscribed yet: a poll only serves the error callbacks.
+            if let event = rd_kafka_consumer_poll(handle.pointer, 0) { rd_kafka_message_destroy(event) }
+            if let fatal = handle.fatalError() { throw fatal }
+            guard ContinuousClock.now < deadline else { return missing }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
     }
 
     /// Stops fetching from `partitions` (they stay assigned; the consumer keeps its group membership).

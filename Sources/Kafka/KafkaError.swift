@@ -40,6 +40,8 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     case requestFailed(operation: String, code: KafkaErrorCode, reason: String)
     /// The client was used after ``KafkaConsumer/close()``.
     case closed
+    /// A topic read to its end (``KafkaSource/Options/stopAtEnd``) does not exist.
+    case unknownTopic(topic: String)
     /// A TLS handshake or a SASL login failed: the settings, not the network, are wrong, and
     /// retrying would wait forever.
     case securityFailed(code: KafkaErrorCode, reason: String)
@@ -82,6 +84,9 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(operation) failed: \(reason) (\(code.name))"
         case .closed:
             return "the Kafka client is closed"
+        case .unknownTopic(let topic):
+            return "topic \(topic) does not exist on the broker (a source that stops at the end of its topics "
+                + "does not wait for them to be created)"
         case .securityFailed(let code, let reason):
             return "cannot connect to Kafka securely: \(reason) (\(code.name)); check security.protocol and the ssl.* "
                 + "and sasl.* settings (ssl.ca.location: the CA that signed the broker's certificate)"

@@ -133,6 +133,23 @@ final class KafkaHandle: @unchecked Sendable {
         return .fatal(code: KafkaErrorCode(code), reason: String(nulTerminated: text))
     }
 
+    /// How many partitions `topic` has, or `nil` when it does not exist (from the cluster's metadata).
+    func partitionCount(of topic: String, timeout: Duration) throws(KafkaError) -> Int? {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let code = rd_kafka_metadata(pointer, 1, nil, &metadata, Self.milliseconds(timeout))
+        guard code.isSuccess, let metadata else {
+            if let fatal = fatalError() { throw fatal }
+            throw .requestFailed(operation: "reading cluster metadata", code: KafkaErrorCode(code),
+                                 reason: KafkaErrorCode(code).description)
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        guard let entry = topics.first(where: { String(cString: $0.topic) == topic }), entry.err.isSuccess else {
+            return nil
+        }
+        return Int(entry.partition_cnt)
+    }
+
     /// Maps a syslog level (librdkafka's) to a swift-log level.
     static func logLevel(syslog level: Int32) -> Logger.Level {
         switch level {

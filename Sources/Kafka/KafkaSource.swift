@@ -44,7 +44,8 @@ public final class KafkaSource: RecordSource {
         /// How long a revocation waits for in-flight work on the revoked partitions to be committed.
         public var revokeDrainTimeout: Duration
         /// Return from ``KafkaSource/run(stop:emit:)`` once every assigned partition has been read to its
-        /// end (tests, backfills) instead of waiting for new messages.
+        /// end (tests, backfills) instead of waiting for new messages. A topic that does not exist then
+        /// is an error (``KafkaError/unknownTopic(topic:)``), not something to wait for.
         public var stopAtEnd: Bool
         /// How long a partition with unread records that delivers nothing (or a newly assigned one
         /// before its first record) keeps holding sequence rules back to its event time (see
@@ -122,6 +123,7 @@ public final class KafkaSource: RecordSource {
     /// Subscribes, then hands over batches until `stop` is set (or, with ``Options/stopAtEnd``, until
     /// every assigned partition is read to its end). Consumer errors (authorization, fatal) are thrown.
     public func run(stop: StopSignal, emit: (RecordBatch) throws -> Void) throws {
+        if options.stopAtEnd { try checkTopicsExist() }
         try consumer.subscribe(to: topics)
         let pollerStop = StopSignal()
         let poller = Thread { [self] in poll(until: stop, or: pollerStop) }
@@ -144,6 +146,18 @@ public final class KafkaSource: RecordSource {
             }
         }
     }
+
+    /// Reading to the end of a topic that does not exist would wait forever for the group to be
+    /// assigned a partition: fails with ``KafkaError/unknownTopic(topic:)`` unless every topic shows
+    /// up in the cluster's metadata within ``topicWait`` (a topic just created may take a moment).
+    private func checkTopicsExist() throws(KafkaError) {
+        if let missing = try consumer.missingTopics(topics, waitingAtMost: Self.topicWait).first {
+            throw .unknownTopic(topic: missing)
+        }
+    }
+
+    /// How long ``Options/stopAtEnd`` waits for its topics to exist.
+    static let topicWait: Duration = .seconds(5)
 
     /// Commits `checkpoint` (a ``KafkaCheckpoint`` made by this source) and waits for the broker.
     ///

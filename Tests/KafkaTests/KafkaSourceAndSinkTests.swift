@@ -117,5 +117,22 @@ extension BrokerTests {
             #expect(lag.contains { $0 > 0 && $0 <= 180 }, "read 20 at a time, some of the 200 were still unread: \(lag)")
             #expect(lag.last == 0, "read to the end: \(lag)")
         }
+
+        @Test func readingToTheEndOfATopicThatDoesNotExistFailsInsteadOfWaiting() async throws {
+            let topic = Fixtures.unique("missing")
+            let source = try KafkaSource(topics: [topic], settings: Fixtures.consumerSettings(group: Fixtures.unique("group")),
+                                         options: .init(stopAtEnd: true))
+            let started = ContinuousClock.now
+            let outcome = try await Fixtures.onThread {
+                let stop = StopSignal()
+                DispatchQueue.global().asyncAfter(deadline: .now() + 30) { stop.stop() } // if it waited
+                return Result { try source.run(stop: stop) { _ in } }
+            }
+            source.close()
+            guard case .failure(let error) = outcome else { Issue.record("the source returned"); return }
+            #expect(error as? KafkaError == .unknownTopic(topic: topic))
+            #expect("\(error)".contains(topic))
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
     }
 }
