@@ -68,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var kafka: KafkaConnectionOptions
 
-    @Flag(help: "Kafka: stop once every assigned partition's end is reached (backfills, tests). Needs --topic.")
+    @Flag(help: "Kafka: stop once every assigned partition's end is reached (backfills, tests); a topic that does not exist is an error. Needs --topic.")
     var stopAtEnd = false
 
     @Option(help: "Serve Prometheus metrics on http://127.0.0.1:PORT/metrics while running.")
