@@ -222,11 +222,10 @@ public final class KafkaConsumer: Sendable {
         try checkOpen()
         let deadline = ContinuousClock.now + timeout
         var missing = topics
-        while true {
+        while !missing.isEmpty {
             // An error (no answer within the half second) counts as not there yet.
             if (try? handle.partitionCount(of: missing[0], timeout: .milliseconds(500))) != nil {
                 missing.removeFirst()
-                if missing.isEmpty { return [] }
                 continue
             }
             // Not subscribed yet: a poll only serves the error callbacks.
@@ -235,6 +234,7 @@ public final class KafkaConsumer: Sendable {
             guard ContinuousClock.now < deadline else { return missing }
             Thread.sleep(forTimeInterval: 0.1)
         }
+        return []
     }
 
     /// Stops fetching from `partitions` (they stay assigned; the consumer keeps its group membership).
