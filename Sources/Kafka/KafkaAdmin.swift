@@ -45,7 +45,8 @@ public final class KafkaAdmin: Sendable {
         defer { rd_kafka_queue_destroy(queue) }
         var topics: [OpaquePointer?] = [newTopic]
         rd_kafka_CreateTopics(handle.pointer, &topics, 1, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, milliseconds &+ 1000) else {
+        let event = try awaitResult(on: queue, timeout: timeout + .seconds(1))
+        guard let event else {
             throw .topicCreationFailed(topic: name, code: .timedOut, reason: "no answer from the cluster within \(timeout)")
         }
         defer { rd_kafka_event_destroy(event) }
@@ -69,6 +70,18 @@ public final class KafkaAdmin: Sendable {
         }
         logger.info("created topic \(name) with \(partitions) partition(s)")
         return true
+    }
+
+    /// Waits up to `timeout` for the result event on `queue`, serving the client's callbacks meanwhile
+    /// (a TLS or SASL failure is thrown at once instead of ending in a time-out).
+    private func awaitResult(on queue: OpaquePointer?, timeout: Duration) throws(KafkaError) -> OpaquePointer? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let event = rd_kafka_queue_poll(queue, 100) { return event }
+            rd_kafka_poll(handle.pointer, 0)
+            if let fatal = handle.fatalError() { throw fatal }
+        }
+        return nil
     }
 
     /// How many partitions `topic` has, or `nil` when it does not exist.

@@ -55,12 +55,13 @@ import Testing
     }
 
     @Test func aClientThatDoesNotTrustTheBrokersCertificateFailsAtOnce() async throws {
-        let (flushed, consumed, seconds) = try await withTLSBroker { _, _ in
+        let (created, flushed, consumed, seconds) = try await withTLSBroker { _, _ in
             // No ssl.ca.location: the system's CAs did not sign the broker's certificate. (Without the
             // failure, the message would time out after 20 s and the consumer stop after 20 s, each
             // without the expected error.)
             let untrusting = Fixtures.settings().overriding(with: ["security.protocol": "ssl", "message.timeout.ms": "20000"])
             let started = ContinuousClock.now
+            let created = Result { try KafkaAdmin(settings: untrusting).createTopic(Fixtures.unique("tls"), partitions: 1) }
             let producer = try KafkaProducer(settings: untrusting)
             try producer.send(topic: "anything", key: nil, value: Array("{}".utf8))
             let flushed = Result { try producer.flush() }
@@ -70,7 +71,11 @@ import Testing
             let source = try KafkaSource(topics: ["anything"], settings: consumerSettings, options: .init(stopAtEnd: true))
             let consumed = Result { try source.run(stop: Self.stop(after: 20)) { _ in } }
             source.close()
-            return (flushed, consumed, (ContinuousClock.now - started) / .seconds(1))
+            return (created, flushed, consumed, (ContinuousClock.now - started) / .seconds(1))
+        }
+        guard case .failure(KafkaError.securityFailed) = created else {
+            Issue.record("creating a topic: \(created)")
+            return
         }
         guard case .failure(KafkaError.securityFailed(let code, let reason)) = flushed else {
             Issue.record("the producer's flush: \(flushed)")
