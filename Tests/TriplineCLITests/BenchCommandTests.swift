@@ -39,7 +39,7 @@ struct BenchCommandTests {
                                    "\(result.stdout)")
         let figures = lines[heading + 1]
         #expect(figures.contains("events per CPU-second"), "\(figures)")
-        #expect(figures.contains(", \(fileAlerts) alerts;"), "the same alerts as the file run (\(fileAlerts)): \(figures)")
+        #expect(figures.contains(", \(fileAlerts) alerts, latency p50 "), "the same alerts as the file run (\(fileAlerts)): \(figures)")
     }
 
     @Test("bench rejects a malformed shard list")

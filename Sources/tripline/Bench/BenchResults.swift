@@ -113,7 +113,8 @@ struct BenchResults {
             lines.append("founding rules from Kafka (\(best.events.grouped) events in 4 partitions of \(kafka.topic) at \(kafka.brokers), "
                 + "1 shard, a fresh consumer group per run; CPU of the tripline process, broker excluded):")
             var text = "    \(Int(best.eventsPerCPUSecond).grouped) events per CPU-second (median \(Int(kafka.medianPerCore).grouped)), "
-                + "\(Int(best.eventsPerSecond).grouped) events/s from the first record, \(best.alerts.grouped) alerts"
+                + "\(Int(best.eventsPerSecond).grouped) events/s from the first record, \(best.alerts.grouped) alerts, "
+                + "latency p50 \(milliseconds(best.latencyP50)) / p99 \(milliseconds(best.latencyP99)) ms"
             if let file = throughput[.founding]?.first(where: { $0.shards == 1 }), file.eventsPerCPUSecond > 0 {
                 let extra = 1e6 / best.eventsPerCPUSecond - 1e6 / file.eventsPerCPUSecond
                 text += String(format: "; the file source's %@ → %.2f µs of CPU more per event", Int(file.eventsPerCPUSecond).grouped, extra)
