@@ -74,9 +74,22 @@ public final class RuleSet: Sendable {
         compile(rules.map { .success($0) }, paths: rules.map(\.source.path), extraFields: extraFields, options: options)
     }
 
+    /// Compiles twice, so that fields are numbered in path order. An event's values are sorted by
+    /// field number as they are read, and in path order the numbers follow the order ECS documents
+    /// mostly write fields in (`@timestamp`, `event.*`, `host.*`, `process.*`, `user.*`), leaving the
+    /// sort little to move. Numbers are given as rules compile, so the first pass finds the paths and
+    /// the second numbers them (90 ms more for the 1,081 corpus rules; the sort's share of a founding
+    /// run went from 2.8 % to 1.5 %).
     private static func compile(_ parsed: [Result<Rule, RuleLoadError>], paths: [String], extraFields: [String],
                                 options: CompileOptions) -> RuleSet {
-        var fields = FieldCatalog.Builder(paths: AlertFactory.requiredFields + extraFields)
+        let discovery = compile(parsed, paths: paths, options: options,
+                                fields: FieldCatalog.Builder(paths: AlertFactory.requiredFields + extraFields))
+        return compile(parsed, paths: paths, options: options, fields: FieldCatalog.Builder(paths: discovery.catalog.paths.sorted()))
+    }
+
+    private static func compile(_ parsed: [Result<Rule, RuleLoadError>], paths: [String], options: CompileOptions,
+                                fields initial: FieldCatalog.Builder) -> RuleSet {
+        var fields = initial
         let leaves = LeafPool()
         var rules: [DetectionRule] = []
         var outcomes: [RuleFileOutcome] = []

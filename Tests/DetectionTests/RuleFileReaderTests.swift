@@ -101,4 +101,14 @@ struct RuleSetTests {
         let kql = try #require(rules.outcomes[2].error)
         #expect(kql.message.contains("unsupported rule"))
     }
+
+    @Test("fields are numbered in path order, the order ECS documents mostly write them in")
+    func fieldsInPathOrder() throws {
+        let rules = try loadFoundingRules()
+        let paths = rules.catalog.paths
+        #expect(paths == paths.sorted(), "\(paths)")
+        for path in ["@timestamp", "host.id", "process.name", "process.args", "user.name", "process.parent.entity_id"] {
+            #expect(paths.contains(path), "\(path) in \(paths)")
+        }
+    }
 }
