@@ -86,6 +86,6 @@ public final class KafkaAdmin: Sendable {
 
     /// How many partitions `topic` has, or `nil` when it does not exist.
     public func partitionCount(of topic: String, timeout: Duration = .seconds(10)) throws(KafkaError) -> Int? {
-        try handle.partitionCount(of: topic, timeout: timeout)
+        try handle.partitionCounts(timeout: timeout)[topic]
     }
 }

@@ -223,10 +223,10 @@ public final class KafkaConsumer: Sendable {
         let deadline = ContinuousClock.now + timeout
         var missing = topics
         while !missing.isEmpty {
-            // An error (no answer within the half second) counts as not there yet.
-            if (try? handle.partitionCount(of: missing[0], timeout: .milliseconds(500))) != nil {
-                missing.removeFirst()
-                continue
+            // An error (no answer within the half second) counts as none there yet.
+            if let existing = try? handle.partitionCounts(timeout: .milliseconds(500)) {
+                missing.removeAll { existing[$0] != nil }
+                if missing.isEmpty { break }
             }
             // Not subscribed yet: a poll only serves the error callbacks.
             if let event = rd_kafka_consumer_poll(handle.pointer, 0) { rd_kafka_message_destroy(event) }

@@ -133,8 +133,8 @@ final class KafkaHandle: @unchecked Sendable {
         return .fatal(code: KafkaErrorCode(code), reason: String(nulTerminated: text))
     }
 
-    /// How many partitions `topic` has, or `nil` when it does not exist (from the cluster's metadata).
-    func partitionCount(of topic: String, timeout: Duration) throws(KafkaError) -> Int? {
+    /// How many partitions each topic of the cluster has (from its metadata; topics in error left out).
+    func partitionCounts(timeout: Duration) throws(KafkaError) -> [String: Int] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let code = rd_kafka_metadata(pointer, 1, nil, &metadata, Self.milliseconds(timeout))
         guard code.isSuccess, let metadata else {
@@ -144,10 +144,9 @@ final class KafkaHandle: @unchecked Sendable {
         }
         defer { rd_kafka_metadata_destroy(metadata) }
         let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-        guard let entry = topics.first(where: { String(cString: $0.topic) == topic }), entry.err.isSuccess else {
-            return nil
-        }
-        return Int(entry.partition_cnt)
+        var counts: [String: Int] = [:]
+        for entry in topics where entry.err.isSuccess { counts[String(cString: entry.topic)] = Int(entry.partition_cnt) }
+        return counts
     }
 
     /// Maps a syslog level (librdkafka's) to a swift-log level.
