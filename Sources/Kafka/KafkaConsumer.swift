@@ -107,8 +107,7 @@ public final class KafkaConsumer: Sendable {
         try poll(maxMessages: maxMessages, timeout: timeout) { message, topic in
             let raw = message.pointee
             let value = raw.payload.map { UnsafeRawBufferPointer(start: $0, count: raw.len) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-            batch.append(KafkaTopicPartition(topic: topic.name, partition: raw.partition), topic: topic.interned,
-                         offset: raw.offset, value: value)
+            batch.append(topic: topic.interned, named: topic.name, partition: raw.partition, offset: raw.offset, value: value)
         } partitionEnd: { partition, _ in
             batch.ends.append(partition)
         }

@@ -54,25 +54,24 @@ public struct KafkaValueBatch: Sendable {
         messages.reserveCapacity(messageCount)
     }
 
-    /// Appends a message of `partition` (whose topic is interned as `topic`) with `value`'s bytes.
-    mutating func append(_ partition: KafkaTopicPartition, topic: InputName, offset: Int64, value: UnsafeRawBufferPointer) {
+    /// Appends a message of partition `partition` of topic `name` (interned as `topic`) with `value`'s
+    /// bytes. The partition's ``KafkaTopicPartition`` is made only when a run starts.
+    mutating func append(topic: InputName, named name: String, partition: Int32, offset: Int64, value: UnsafeRawBufferPointer) {
         let start = bytes.count
         bytes.append(contentsOf: value)
-        appendMessage(partition, topic: topic, offset: offset, value: start ..< bytes.count)
+        messages.append(Message(offset: offset, value: start ..< bytes.count))
+        if let last = runs.indices.last, runs[last].partition.partition == partition, runs[last].topic == topic {
+            runs[last].messages = runs[last].messages.lowerBound ..< messages.count
+        } else {
+            runs.append(Run(partition: KafkaTopicPartition(topic: name, partition: partition), topic: topic,
+                            messages: messages.count - 1 ..< messages.count))
+        }
     }
 
     /// Appends a message of `partition` with `value`'s bytes (tests).
     mutating func append(_ partition: KafkaTopicPartition, offset: Int64, value: [UInt8]) {
-        value.withUnsafeBytes { append(partition, topic: InputName(partition.topic), offset: offset, value: $0) }
-    }
-
-    private mutating func appendMessage(_ partition: KafkaTopicPartition, topic: InputName, offset: Int64, value: Range<Int>) {
-        messages.append(Message(offset: offset, value: value))
-        if let last = runs.indices.last, runs[last].partition.partition == partition.partition,
-           runs[last].topic == topic {
-            runs[last].messages = runs[last].messages.lowerBound ..< messages.count
-        } else {
-            runs.append(Run(partition: partition, topic: topic, messages: messages.count - 1 ..< messages.count))
+        value.withUnsafeBytes {
+            append(topic: InputName(partition.topic), named: partition.topic, partition: partition.partition, offset: offset, value: $0)
         }
     }
 }
