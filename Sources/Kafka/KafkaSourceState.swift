@@ -137,7 +137,7 @@ final class KafkaSourceState: @unchecked Sendable {
             if read[partition] == nil, startAtEnd.contains(partition) { continue }
             if let range = offsetRanges[partition] {
                 if range.isEmpty { continue }
-                if let next = read[partition]?.offset ?? startOffsets[partition], next &+ 1 >= range.upperBound { continue }
+                if let next = nextOffset(of: partition), next &+ 1 >= range.upperBound { continue }
             }
             if now - heard <= laneHold {
                 behind.append(lane)
@@ -156,12 +156,17 @@ final class KafkaSourceState: @unchecked Sendable {
             var counts: [KafkaTopicPartition: Int64] = [:]
             for partition in epochs.keys {
                 guard let range = offsetRanges[partition] else { continue }
-                let next = read[partition]?.offset ?? startOffsets[partition]
-                    ?? (startAtEnd.contains(partition) ? range.upperBound : range.lowerBound)
+                let next = nextOffset(of: partition) ?? (startAtEnd.contains(partition) ? range.upperBound : range.lowerBound)
                 counts[partition] = max(0, range.upperBound - next)
             }
             return counts
         }
+    }
+
+    /// The next offset to read in `partition` (lock held): past the last record read in this epoch,
+    /// else where the group's committed offset says reading starts; `nil` when neither is known.
+    private func nextOffset(of partition: KafkaTopicPartition) -> Int64? {
+        read[partition]?.offset ?? startOffsets[partition]
     }
 
     /// Whether every assigned partition has been read to its end and handed to the pipeline.
