@@ -9,9 +9,12 @@ public struct RetainedEvent: Sendable {
         case compressed(CompressedDocument)
     }
 
-    /// The document compressed against the codec's dictionary, and what reading it again cannot give.
+    /// The document compressed against one of the codec's dictionaries, and what reading it again
+    /// cannot give.
     struct CompressedDocument: Sendable {
         let bytes: [UInt8]
+        /// The dictionary it was compressed with (kept alive by the documents that need it).
+        let dictionary: CompressionDictionary
         let documentLength: Int32
         let timestamp: Int64
         let origin: RecordOrigin
@@ -62,29 +65,44 @@ public struct RetainedEvent: Sendable {
 /// Zstandard dictionary from the first ``dictionarySamples`` documents it is given (kept whole
 /// meanwhile), then compresses every later one against it at level 1 (a few microseconds each).
 /// Thirty-two documents make a dictionary of about 54 KB that held the bench's process events in
-/// 227 bytes each; four made one of 7 KB that held them in 281. Restoring
-/// decompresses the document and reads it again with the same ``EventReader`` catalog, which gives
-/// back the same values: an event's values are always the reading of its document.
+/// 227 bytes each; four made one of 7 KB that held them in 281.
+///
+/// What the rules hold can change after the dictionary was learned: network events held in 323 bytes
+/// against a dictionary of process events, 185 against one of network events. So the codec watches
+/// how well it compresses (``CompressionMonitor``), and when a window of documents compresses
+/// ``CompressionMonitor/driftFactor`` times worse than the first window after the dictionary was
+/// learned, it learns a new one from the next ``dictionarySamples`` documents it retains (compressed
+/// with the old one meanwhile). Documents already compressed keep the dictionary they need.
+///
+/// Restoring decompresses the document and reads it again with the same ``EventReader`` catalog,
+/// which gives back the same values: an event's values are always the reading of its document.
 ///
 /// One codec belongs to one thread (a shard's evaluator); it is not safe to share.
 public final class RetainedEventCodec: @unchecked Sendable {
-    /// How many documents make the dictionary, and the most bytes each contributes.
+    /// How many documents make a dictionary, and the most bytes each contributes.
     public static let dictionarySamples = 32
     static let maximumSampleBytes = 8 * 1024
 
     private var reader: EventReader
-    private var samples: [UInt8] = []
+    private var dictionary: CompressionDictionary?
+    /// The documents of the dictionary being learned; nil when none is.
+    private var samples: [UInt8]? = []
     private var sampleCount = 0
-    private var compressionDictionary: OpaquePointer?
-    private var decompressionDictionary: OpaquePointer?
+    private var monitor: CompressionMonitor
     private let compressionContext: OpaquePointer
     private let decompressionContext: OpaquePointer
     private var scratch: [UInt8] = []
 
+    /// How many dictionaries the codec has learned: the first, and one more each time what it
+    /// compresses drifted from what its dictionary was learned on.
+    public private(set) var dictionariesLearned = 0
+
     /// Creates a codec that restores events with `reader`'s catalog and timestamp fields (those of
-    /// the reader that read them).
-    public init(reader: EventReader) {
+    /// the reader that read them). `monitorWindow` is how many documents each measure of how well the
+    /// dictionary fits takes.
+    public init(reader: EventReader, monitorWindow: Int = CompressionMonitor.defaultWindow) {
         self.reader = reader
+        monitor = CompressionMonitor(window: monitorWindow)
         compressionContext = ZSTD_createCCtx()
         decompressionContext = ZSTD_createDCtx()
         // Lengths are kept beside the compressed bytes; the frame needs no size, checksum or dictionary id.
@@ -96,33 +114,32 @@ public final class RetainedEventCodec: @unchecked Sendable {
     deinit {
         ZSTD_freeCCtx(compressionContext)
         ZSTD_freeDCtx(decompressionContext)
-        if let compressionDictionary { ZSTD_freeCDict(compressionDictionary) }
-        if let decompressionDictionary { ZSTD_freeDDict(decompressionDictionary) }
     }
 
-    /// Whether the dictionary has been learned (until then, events are kept whole).
-    public var hasDictionary: Bool { compressionDictionary != nil }
+    /// Whether a dictionary has been learned (until then, events are kept whole).
+    public var hasDictionary: Bool { dictionary != nil }
 
     /// The compact form of `event`.
     public func retain(_ event: Event) -> RetainedEvent {
-        guard let compressionDictionary else {
-            learn(from: event)
-            return RetainedEvent(event)
-        }
+        let current = dictionary
+        if samples != nil { learn(from: event) }
+        guard let current else { return RetainedEvent(event) }
         let length = event.documentLength
         let bound = ZSTD_compressBound(length)
         if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
         let written = event.storage.withUnsafeBytes { storage in
             scratch.withUnsafeMutableBytes { output in
-                ZSTD_CCtx_refCDict(compressionContext, compressionDictionary)
+                ZSTD_CCtx_refCDict(compressionContext, current.compression)
                 return ZSTD_compress2(compressionContext, output.baseAddress, bound, storage.baseAddress, length)
             }
         }
         // Compression cannot fail with an output buffer of the bound's size; keep the event whole if it did.
         guard ZSTD_isError(written) == 0, written < length else { return RetainedEvent(event) }
+        if monitor.record(compressed: written, of: length), samples == nil { samples = [] }
         let bytes = [UInt8](scratch[0 ..< written])
         return RetainedEvent(RetainedEvent.CompressedDocument(
-            bytes: bytes, documentLength: Int32(length), timestamp: event.timestamp, origin: event.origin))
+            bytes: bytes, dictionary: current, documentLength: Int32(length), timestamp: event.timestamp,
+            origin: event.origin))
     }
 
     /// The event `retained` was made from.
@@ -135,7 +152,7 @@ public final class RetainedEventCodec: @unchecked Sendable {
             let document = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
                 let result = compressed.bytes.withUnsafeBytes { input in
                     ZSTD_decompress_usingDDict(decompressionContext, buffer.baseAddress, length,
-                                               input.baseAddress, input.count, decompressionDictionary)
+                                               input.baseAddress, input.count, compressed.dictionary.decompression)
                 }
                 precondition(ZSTD_isError(result) == 0 && result == length,
                              "a retained event did not decompress: \(String(cString: ZSTD_getErrorName(result)))")
@@ -151,16 +168,87 @@ public final class RetainedEventCodec: @unchecked Sendable {
         }
     }
 
+    /// Adds `event`'s document to the dictionary being learned, and learns it once there are enough.
     private func learn(from event: Event) {
-        guard sampleCount < Self.dictionarySamples else { return } // a dictionary that failed to build
         let sample = min(event.documentLength, Self.maximumSampleBytes)
-        samples.append(contentsOf: event.storage.prefix(sample))
+        samples?.append(contentsOf: event.storage.prefix(sample))
         sampleCount += 1
-        guard sampleCount == Self.dictionarySamples else { return }
-        samples.withUnsafeBytes { dictionary in
-            compressionDictionary = ZSTD_createCDict(dictionary.baseAddress, dictionary.count, 1)
-            decompressionDictionary = ZSTD_createDDict(dictionary.baseAddress, dictionary.count)
+        guard sampleCount == Self.dictionarySamples, let samples else { return }
+        self.samples = nil
+        sampleCount = 0
+        // A dictionary that failed to build leaves the previous one (or none: events stay whole).
+        guard let learned = CompressionDictionary(samples) else { return }
+        dictionary = learned
+        dictionariesLearned += 1
+        monitor.restart()
+    }
+}
+
+/// A learned Zstandard dictionary, prepared for compressing and for decompressing; freed when the
+/// last document compressed with it is gone.
+final class CompressionDictionary: @unchecked Sendable {
+    // @unchecked: both are read-only once made, and ZSTD_CDict/ZSTD_DDict may be used from any thread.
+    let compression: OpaquePointer
+    let decompression: OpaquePointer
+
+    /// Prepares `content` as a raw-content dictionary (compression level 1), or nil if Zstandard
+    /// could not.
+    init?(_ content: [UInt8]) {
+        let prepared = content.withUnsafeBytes { bytes in
+            (ZSTD_createCDict(bytes.baseAddress, bytes.count, 1), ZSTD_createDDict(bytes.baseAddress, bytes.count))
         }
-        samples = []
+        guard let compression = prepared.0, let decompression = prepared.1 else {
+            ZSTD_freeCDict(prepared.0)
+            ZSTD_freeDDict(prepared.1)
+            return nil
+        }
+        self.compression = compression
+        self.decompression = decompression
+    }
+
+    deinit {
+        ZSTD_freeCDict(compression)
+        ZSTD_freeDDict(decompression)
+    }
+}
+
+/// Tells when a dictionary no longer fits what is compressed with it: the compressed share of the
+/// documents of each window, against that of the first window after the dictionary was learned.
+public struct CompressionMonitor: Sendable {
+    /// Documents per window by default.
+    public static let defaultWindow = 1024
+    /// How many times worse than its first window a window must compress to count as drift.
+    public static let driftFactor = 1.25
+
+    let window: Int
+    private var compressedBytes = 0
+    private var documentBytes = 0
+    private var documents = 0
+    /// The compressed share of the first window; nil until it is complete.
+    private var baseline: Double?
+
+    init(window: Int) { self.window = max(1, window) }
+
+    /// Counts one document of `documentLength` bytes compressed to `compressedLength`; true when it
+    /// completes a window that compressed ``driftFactor`` times worse than the first.
+    mutating func record(compressed compressedLength: Int, of documentLength: Int) -> Bool {
+        compressedBytes += compressedLength
+        documentBytes += documentLength
+        documents += 1
+        guard documents == window else { return false }
+        let share = Double(compressedBytes) / Double(max(1, documentBytes))
+        compressedBytes = 0
+        documentBytes = 0
+        documents = 0
+        guard let baseline else {
+            baseline = share
+            return false
+        }
+        return share > baseline * Self.driftFactor
+    }
+
+    /// Starts over for a new dictionary: its first window becomes the baseline.
+    mutating func restart() {
+        self = CompressionMonitor(window: window)
     }
 }

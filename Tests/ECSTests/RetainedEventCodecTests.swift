@@ -28,6 +28,21 @@ struct RetainedEventCodecTests {
         """
     }
 
+    /// An Elastic Defend-like network event of the same hosts: other fields, other values.
+    func networkDocument(_ index: Int) -> String {
+        """
+        {"@timestamp":"2026-11-25T10:01:\(padded(index % 60, to: 2)).456Z","agent":{"type":"endpoint","version":"8.15.0",\
+        "id":"4f1c0b0e-8d5e-4a41-9d55-3d2f\(padded(index, to: 8))"},"data_stream":{"dataset":"endpoint.events.network",\
+        "namespace":"default","type":"logs"},"destination":{"address":"10.\(index % 250).\(index % 13).\(index % 97)",\
+        "ip":"10.\(index % 250).\(index % 13).\(index % 97)","port":\([443, 80, 5432, 22][index % 4])},"ecs":{"version":"8.10.0"},\
+        "event":{"action":"connection_attempted","category":["network"],"dataset":"endpoint.events.network","kind":"event",\
+        "module":"endpoint","type":["start"]},"host":{"id":"host-\(index % 7)","name":"web-\(index % 7)"},\
+        "network":{"direction":"egress","transport":"tcp","type":"ipv4"},"process":{"name":"curl","pid":\(9000 + index),\
+        "entity_id":"Y3VybC1uZXR3b3Jr\(index)"},"source":{"address":"10.20.5.149","ip":"10.20.5.149","port":\(30000 + index)},\
+        "user":{"name":"svc\(index % 3)"}}
+        """
+    }
+
     func read(_ json: String, with reader: inout EventReader, index: Int) throws -> Event {
         try reader.read(bytes: Array(json.utf8), origin: .line(source: "events.ndjson", number: index + 1))
     }
@@ -88,5 +103,44 @@ struct RetainedEventCodecTests {
         var reader = makeReader()
         let event = try read(document(1), with: &reader, index: 1)
         expectSame(RetainedEvent(event).restored(by: nil), event)
+    }
+
+    @Test("a stream of the same kind of documents keeps its first dictionary")
+    func steadyStream() throws {
+        var reader = makeReader()
+        let codec = RetainedEventCodec(reader: makeReader(), monitorWindow: 64)
+        for index in 0 ..< RetainedEventCodec.dictionarySamples + 64 * 20 {
+            _ = codec.retain(try read(document(index), with: &reader, index: index))
+        }
+        #expect(codec.dictionariesLearned == 1)
+    }
+
+    @Test("when what is held changes kind, a dictionary of the new documents is learned; older ones still restore")
+    func drift() throws {
+        var reader = makeReader()
+        let window = 64
+        let codec = RetainedEventCodec(reader: makeReader(), monitorWindow: window)
+        var held: [(Event, RetainedEvent)] = []
+        for index in 0 ..< RetainedEventCodec.dictionarySamples + window * 2 {
+            let event = try read(document(index), with: &reader, index: index)
+            held.append((event, codec.retain(event)))
+        }
+        #expect(codec.dictionariesLearned == 1)
+        // Network events against the process events' dictionary, then against their own.
+        var againstOld: [Int] = [], againstNew: [Int] = []
+        for index in 0 ..< window * 4 {
+            let learnedBefore = codec.dictionariesLearned
+            let event = try read(networkDocument(index), with: &reader, index: 1_000 + index)
+            let retained = codec.retain(event)
+            if learnedBefore == 1 { againstOld.append(retained.heapBytes) } else { againstNew.append(retained.heapBytes) }
+            held.append((event, retained))
+        }
+        #expect(codec.dictionariesLearned == 2)
+        // The first window shows the drift; the next dictionarySamples documents make the new dictionary.
+        #expect(againstOld.count == window + RetainedEventCodec.dictionarySamples)
+        let oldMean = againstOld.reduce(0, +) / max(1, againstOld.count)
+        let newMean = againstNew.reduce(0, +) / max(1, againstNew.count)
+        #expect(newMean * 10 < oldMean * 8, "network events: \(oldMean) bytes each against the old dictionary, \(newMean) against the new")
+        for (event, retained) in held { expectSame(retained.restored(by: codec), event) }
     }
 }
