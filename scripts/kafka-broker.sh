@@ -4,6 +4,9 @@
 #   scripts/kafka-broker.sh start      # prints host:port once the broker accepts connections
 #   scripts/kafka-broker.sh start-tls  # a second broker that clients reach over TLS only; prints host:port
 #   scripts/kafka-broker.sh tls-ca     # prints the path of the CA certificate that signed the TLS broker's
+#   scripts/kafka-broker.sh start-sasl # a broker that clients reach only once authenticated (SASL over plaintext:
+#                                      # SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN) as user `tripline`, password
+#                                      # `tripline-test-password`; prints host:port
 #   scripts/kafka-broker.sh status     # prints host:port and exits 0 while it runs, exits 1 otherwise
 #   scripts/kafka-broker.sh stop       # stops both by the PIDs it recorded
 #
@@ -11,11 +14,14 @@
 # broker listens on an internal port behind scripts/tansu-compat-proxy.py, and host:port is the proxy's.
 # The TLS broker is always behind the proxy, which terminates TLS (security.protocol=ssl) with a
 # certificate for 127.0.0.1 signed by a CA made for the purpose (openssl, in the state directory's tls/).
+# The SASL broker is behind the proxy too, which authenticates clients before relaying them to Tansu (Tansu
+# 0.6 cannot: with --authentication on it refuses to create users, and with it off it rejects handshakes).
 #
 # Environment:
 #   TRIPLINE_BROKER_STATE      state directory (default: .tripline-broker/ at the repository root); holds
 #                              `pid` (tansu), `proxy.pid`, `address` (host:port) and `broker.log`, and the
-#                              same for the TLS broker under tls/, with its certificates
+#                              same for the TLS broker under tls/, with its certificates, and for the SASL
+#                              broker under sasl/, with its `users` file
 #   TRIPLINE_BROKER_PORT       port clients connect to (default: a free port chosen by the kernel)
 #   TRIPLINE_BROKER_PROXY      1 or 0 to force the compatibility proxy on or off (default: by librdkafka version)
 #   TRIPLINE_BROKER_WATCH_PID  when set, the broker is stopped as soon as that process exits (test runs)
@@ -25,6 +31,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state="${TRIPLINE_BROKER_STATE:-$root/.tripline-broker}"
 tls_state="$state/tls"
+sasl_state="$state/sasl"
 
 die() { echo "kafka-broker: $*" >&2; exit 1; }
 
@@ -72,21 +79,24 @@ make_certificates() { # dir: a CA and a certificate for 127.0.0.1 it signed, val
         -extfile "$1/san.cnf" -out "$1/broker.pem" 2>/dev/null
 }
 
-start() { # state dir, tls (0 or 1)
-    local state="$1" tls="$2"
+start() { # state dir, kind: plain, tls or sasl
+    local state="$1" kind="$2"
     if alive "$state/pid"; then cat "$state/address"; return; fi
     local tansu port internal pid proxy="" proxy_options=()
     tansu="$(tansu_binary)"
     [ -x "$tansu" ] || die "no tansu binary at $tansu"
     mkdir -p "$state"
     port="$(free_port)"
-    [ "$tls" = 1 ] || port="${TRIPLINE_BROKER_PORT:-$port}"
+    [ "$kind" != plain ] || port="${TRIPLINE_BROKER_PORT:-$port}"
     internal="$port"
-    if [ "$tls" = 1 ]; then
+    if [ "$kind" = tls ]; then
         make_certificates "$state"
         proxy_options=(--tls-cert "$state/broker.pem" --tls-key "$state/broker.key")
+    elif [ "$kind" = sasl ]; then
+        echo "tripline:tripline-test-password" >"$state/users"
+        proxy_options=(--sasl-users "$state/users")
     fi
-    if [ "$tls" = 1 ] || needs_proxy; then
+    if [ "$kind" != plain ] || needs_proxy; then
         internal="$(free_port)"
         while [ "$internal" = "$port" ]; do internal="$(free_port)"; done
     fi
@@ -131,10 +141,11 @@ status() {
 }
 
 case "${1:-}" in
-    start) start "$state" 0 ;;
-    start-tls) mkdir -p "$tls_state"; start "$tls_state" 1 ;;
+    start) start "$state" plain ;;
+    start-tls) mkdir -p "$tls_state"; start "$tls_state" tls ;;
+    start-sasl) mkdir -p "$sasl_state"; start "$sasl_state" sasl ;;
     tls-ca) [ -f "$tls_state/ca.pem" ] || die "no TLS broker was started (start-tls)"; echo "$tls_state/ca.pem" ;;
-    stop) stop_in "$tls_state"; stop_in "$state" ;;
+    stop) stop_in "$sasl_state"; stop_in "$tls_state"; stop_in "$state" ;;
     status) status ;;
-    *) die "usage: $0 start|start-tls|tls-ca|status|stop" ;;
+    *) die "usage: $0 start|start-tls|tls-ca|start-sasl|status|stop" ;;
 esac

@@ -7,20 +7,11 @@ import Testing
 /// start-tls` (Tansu behind the compatibility proxy, which terminates TLS with a certificate for
 /// 127.0.0.1 signed by a CA made for the run).
 @Suite(.serialized) struct KafkaTLSTests {
-    /// Runs `body` on a thread of its own with a TLS broker's address and its CA certificate's path,
-    /// then stops the broker. (Expectations go outside `body`: on another thread, a failed one would
-    /// not be attributed to its test.)
+    /// Runs `body` with a TLS broker's address and its CA certificate's path (see
+    /// ``KafkaBroker/withDedicatedBroker(_:_:)``).
     func withTLSBroker<T: Sendable>(_ body: @escaping @Sendable (_ address: String, _ caPath: String) throws -> T) async throws -> T {
-        let state = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tripline-tls-broker-\(ProcessInfo.processInfo.processIdentifier)").path
-        defer {
-            _ = try? KafkaBroker.script("stop", stateDirectory: state)
-            try? FileManager.default.removeItem(atPath: state)
-        }
-        let address = try KafkaBroker.script("start-tls", stateDirectory: state)
-        let caPath = try KafkaBroker.script("tls-ca", stateDirectory: state)
-        return try await KafkaBroker.$current.withValue(KafkaBroker(address: address)) {
-            try await Fixtures.onThread { try body(address, caPath) }
+        try await KafkaBroker.withDedicatedBroker("start-tls") { address, state in
+            try body(address, try KafkaBroker.script("tls-ca", stateDirectory: state))
         }
     }
 

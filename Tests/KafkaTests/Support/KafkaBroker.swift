@@ -54,6 +54,25 @@ struct KafkaBroker: Sendable {
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Starts a broker of its own with `scripts/kafka-broker.sh <startCommand>` (`start-tls`,
+    /// `start-sasl`), runs blocking `body` on a thread of its own with the broker's address and state
+    /// directory, then stops the broker. (Expectations go outside `body`: on another thread, a failed
+    /// one would not be attributed to its test.)
+    static func withDedicatedBroker<T: Sendable>(
+        _ startCommand: String, _ body: @escaping @Sendable (_ address: String, _ stateDirectory: String) throws -> T
+    ) async throws -> T {
+        let state = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tripline-\(startCommand)-broker-\(ProcessInfo.processInfo.processIdentifier)").path
+        defer {
+            _ = try? script("stop", stateDirectory: state)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        let address = try script(startCommand, stateDirectory: state)
+        return try await $current.withValue(KafkaBroker(address: address)) {
+            try await Fixtures.onThread { try body(address, state) }
+        }
+    }
+
     struct BrokerError: Error, CustomStringConvertible {
         let message: String
         var description: String { message }
