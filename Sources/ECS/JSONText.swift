@@ -3,21 +3,33 @@ public enum JSONText {
     /// Appends `value` as a JSON string literal (quoted, escaped) to `output`.
     public static func appendString(_ value: some StringProtocol, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
+        let appended: Void? = value.utf8.withContiguousStorageIfAvailable { appendEscaped($0, to: &output) }
+        if appended == nil { Array(value.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &output) } }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `bytes` escaped for a JSON string: runs that need no escape in one copy each (the
+    /// byte-at-a-time append made writing alert documents 4 % of a corpus run).
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        var runStart = 0
+        for index in 0 ..< bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart ..< index]))
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
             case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0 ..< 0x20:
+            default:
                 let hex = Array("0123456789abcdef".utf8)
                 output.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
                                            hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: output.append(byte)
             }
+            runStart = index + 1
         }
-        output.append(UInt8(ascii: "\""))
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
     }
 
     /// Appends a decoded field value as JSON.
