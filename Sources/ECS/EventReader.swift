@@ -161,6 +161,18 @@ private struct Scanner {
         }
     }
 
+    /// The byte at `position` once whitespace is skipped, or nil at the end of the input. Documents
+    /// are mostly compact: a byte above 0x20 is returned after one compare, and only a lower one (a
+    /// space, a tab, a line break or a control character, which then fails the caller's check) takes
+    /// the loop.
+    @inline(__always) mutating func nextByte() -> UInt8? {
+        guard position < input.count else { return nil }
+        let byte = input[position]
+        if byte > 0x20 { return byte }
+        skipWhitespace()
+        return position < input.count ? input[position] : nil
+    }
+
     /// The offset of the first byte at or after `start` that ends a run of plain string bytes (`"`,
     /// `\` or a control character below 0x20), or `input.count`. Tests eight bytes at a time.
     @inline(__always) func plainRunEnd(from start: Int) -> Int {
@@ -202,35 +214,29 @@ private struct Scanner {
     mutating func readObject(node: Int32, slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
         guard depth <= EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
         position &+= 1 // '{'
-        skipWhitespace()
-        if position < input.count, input[position] == UInt8(ascii: "}") { position &+= 1; return }
+        if nextByte() == UInt8(ascii: "}") { position &+= 1; return }
         var ordinal = 0
         while true {
-            skipWhitespace()
-            guard position < input.count, input[position] == UInt8(ascii: "\"") else {
-                throw fail("expected a member name in double quotes")
-            }
+            guard nextByte() == UInt8(ascii: "\"") else { throw fail("expected a member name in double quotes") }
             let member = try readMemberName(in: node, ordinal: ordinal)
             ordinal &+= 1
-            skipWhitespace()
-            guard position < input.count, input[position] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
+            guard nextByte() == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             position &+= 1
-            skipWhitespace()
-            try readValue(node: member, slots: &slots, unescaped: &unescaped, depth: depth)
-            skipWhitespace()
-            guard position < input.count else { throw fail("unterminated object: expected ',' or '}'") }
-            let byte = input[position]
+            guard let first = nextByte() else { throw fail("expected a value") }
+            try readValue(first, node: member, slots: &slots, unescaped: &unescaped, depth: depth)
+            guard let byte = nextByte() else { throw fail("unterminated object: expected ',' or '}'") }
             position &+= 1
             if byte == UInt8(ascii: "}") { return }
             guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or '}' in object") }
         }
     }
 
-    /// Reads any value at `position`, recording scalars when tree node `node` names a field.
-    mutating func readValue(node: Int32, slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {
-        guard position < input.count else { throw fail("expected a value") }
+    /// Reads the value at `position`, whose first byte is `first`, recording scalars when tree node
+    /// `node` names a field.
+    mutating func readValue(_ first: UInt8, node: Int32, slots: inout [FieldSlot], unescaped: inout [UInt8],
+                            depth: Int) throws(EventReadError) {
         let field = node >= 0 ? tree.field(of: node) : -1
-        switch input[position] {
+        switch first {
         case UInt8(ascii: "{"):
             if node >= 0, tree.isPrefix(node) {
                 try readObject(node: node, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
@@ -241,14 +247,11 @@ private struct Scanner {
             guard node >= 0, field >= 0 || tree.isPrefix(node) else { try skipArray(depth: depth &+ 1); return }
             guard depth < EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
             position &+= 1
-            skipWhitespace()
-            if position < input.count, input[position] == UInt8(ascii: "]") { position &+= 1; return }
+            if nextByte() == UInt8(ascii: "]") { position &+= 1; return }
             while true {
-                skipWhitespace()
-                try readValue(node: node, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
-                skipWhitespace()
-                guard position < input.count else { throw fail("unterminated array: expected ',' or ']'") }
-                let byte = input[position]
+                guard let element = nextByte() else { throw fail("expected a value") }
+                try readValue(element, node: node, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
+                guard let byte = nextByte() else { throw fail("unterminated array: expected ',' or ']'") }
                 position &+= 1
                 if byte == UInt8(ascii: "]") { return }
                 guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or ']' in array") }
@@ -289,8 +292,8 @@ private struct Scanner {
 
     /// Validates any value at `position` without recording anything.
     mutating func skipValue(depth: Int) throws(EventReadError) {
-        guard position < input.count else { throw fail("expected a value") }
-        switch input[position] {
+        guard let first = nextByte() else { throw fail("expected a value") }
+        switch first {
         case UInt8(ascii: "{"): try skipObject(depth: depth &+ 1)
         case UInt8(ascii: "["): try skipArray(depth: depth &+ 1)
         case UInt8(ascii: "\""): try skipString()
@@ -306,22 +309,14 @@ private struct Scanner {
     mutating func skipObject(depth: Int) throws(EventReadError) {
         guard depth <= EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
         position &+= 1
-        skipWhitespace()
-        if position < input.count, input[position] == UInt8(ascii: "}") { position &+= 1; return }
+        if nextByte() == UInt8(ascii: "}") { position &+= 1; return }
         while true {
-            skipWhitespace()
-            guard position < input.count, input[position] == UInt8(ascii: "\"") else {
-                throw fail("expected a member name in double quotes")
-            }
+            guard nextByte() == UInt8(ascii: "\"") else { throw fail("expected a member name in double quotes") }
             try skipString()
-            skipWhitespace()
-            guard position < input.count, input[position] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
+            guard nextByte() == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             position &+= 1
-            skipWhitespace()
             try skipValue(depth: depth)
-            skipWhitespace()
-            guard position < input.count else { throw fail("unterminated object: expected ',' or '}'") }
-            let byte = input[position]
+            guard let byte = nextByte() else { throw fail("unterminated object: expected ',' or '}'") }
             position &+= 1
             if byte == UInt8(ascii: "}") { return }
             guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or '}' in object") }
@@ -332,14 +327,10 @@ private struct Scanner {
     mutating func skipArray(depth: Int) throws(EventReadError) {
         guard depth <= EventReader.maximumDepth else { throw fail("nesting deeper than \(EventReader.maximumDepth) levels") }
         position &+= 1
-        skipWhitespace()
-        if position < input.count, input[position] == UInt8(ascii: "]") { position &+= 1; return }
+        if nextByte() == UInt8(ascii: "]") { position &+= 1; return }
         while true {
-            skipWhitespace()
             try skipValue(depth: depth)
-            skipWhitespace()
-            guard position < input.count else { throw fail("unterminated array: expected ',' or ']'") }
-            let byte = input[position]
+            guard let byte = nextByte() else { throw fail("unterminated array: expected ',' or ']'") }
             position &+= 1
             if byte == UInt8(ascii: "]") { return }
             guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or ']' in array") }

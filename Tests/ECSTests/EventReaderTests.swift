@@ -80,6 +80,16 @@ struct EventReaderTests {
         (#"{"a":"x}"#, 9, "unterminated string"),
         (#"{"a":1} x"#, 9, "after the JSON object"),
         (#"{"process":{"name":"a\q"}}"#, 23, "invalid escape"),
+        // Whitespace is skipped between tokens; other bytes below 0x20 are not whitespace.
+        ("{ \u{1}\"a\":1}", 3, "member name"),
+        ("{\"a\" \u{1}:1}", 6, "expected ':'"),
+        ("{\"a\": \u{1}1}", 7, "expected a value"),
+        ("{\"a\":1 \u{1}}", 8, "expected ',' or '}'"),
+        ("{\"a\":[1 \u{1}]}", 9, "expected ',' or ']'"),
+        ("{\"other\":{\"b\":[ \u{1}]}}", 17, "expected a value"),
+        ("{\"a\": ", 7, "expected a value"),
+        ("{\"a\":1 ", 8, "unterminated object"),
+        ("{\"a\":[1 ", 9, "unterminated array"),
     ])
     func malformed(json: String, column: Int, reason: String) {
         do throws(EventReadError) {
@@ -89,6 +99,20 @@ struct EventReaderTests {
             #expect(error.column == column, "\(json): \(error)")
             #expect(error.reason.contains(reason), "\(json): \(error)")
         }
+    }
+
+    @Test("whitespace between any two tokens reads as the compact document does")
+    func whitespace() throws {
+        let compact = #"{"process":{"name":"ls","args":["ls","-l"],"parent":{"name":"sh"}},"other":{"x":[1,{"y":null}]},"count":3,"flag":false}"#
+        let spaced = " {\t\"process\" :\r\n{ \"name\" : \"ls\" , \"args\" :[ \"ls\" ,\n\"-l\" ] ,\"parent\": {\"name\":\"sh\"} } ,"
+            + " \"other\" : { \"x\" : [ 1 , { \"y\" : null } ] } , \"count\" : 3 , \"flag\" : false } \n"
+        let expected = try read(compact)
+        let event = try read(spaced)
+        for path in Self.paths {
+            #expect(event.values(of: field(path)) == expected.values(of: field(path)), "\(path)")
+        }
+        #expect(try read("{ }").slots.isEmpty)
+        #expect(try read(#"{"process":{"args":[ ]}}"#).values(of: field("process.args")).isEmpty)
     }
 
     @Test("nesting beyond the limit is rejected, not a stack overflow")
