@@ -223,7 +223,12 @@ private struct Scanner {
             guard nextByte() == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             position &+= 1
             guard let first = nextByte() else { throw fail("expected a value") }
-            try readValue(first, node: member, slots: &slots, unescaped: &unescaped, depth: depth)
+            // Most values are strings: read here rather than through readValue's call and jump.
+            if first == UInt8(ascii: "\"") {
+                try readStringValue(field: member >= 0 ? tree.field(of: member) : -1, slots: &slots, unescaped: &unescaped)
+            } else {
+                try readValue(first, node: member, slots: &slots, unescaped: &unescaped, depth: depth)
+            }
             guard let byte = nextByte() else { throw fail("unterminated object: expected ',' or '}'") }
             position &+= 1
             if byte == UInt8(ascii: "}") { return }
@@ -257,12 +262,7 @@ private struct Scanner {
                 guard byte == UInt8(ascii: ",") else { position &-= 1; throw fail("expected ',' or ']' in array") }
             }
         case UInt8(ascii: "\""):
-            if field >= 0 {
-                let range = try readString(unescaped: &unescaped)
-                slots.append(.string(FieldID(field), range))
-            } else {
-                try skipString()
-            }
+            try readStringValue(field: field, slots: &slots, unescaped: &unescaped)
         case UInt8(ascii: "t"):
             try expectLiteral("true")
             if field >= 0 { slots.append(.bool(FieldID(field), true)) }
@@ -277,6 +277,17 @@ private struct Scanner {
             if field >= 0 { slots.append(slot) }
         default:
             throw fail("expected a value (object, array, string, number, true, false or null)")
+        }
+    }
+
+    /// Reads the string value at `position` into a slot of `field`, or validates it when `field` is -1.
+    @inline(__always)
+    mutating func readStringValue(field: Int32, slots: inout [FieldSlot], unescaped: inout [UInt8]) throws(EventReadError) {
+        if field >= 0 {
+            let range = try readString(unescaped: &unescaped)
+            slots.append(.string(FieldID(field), range))
+        } else {
+            try skipString()
         }
     }
 
@@ -315,7 +326,7 @@ private struct Scanner {
             try skipString()
             guard nextByte() == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             position &+= 1
-            try skipValue(depth: depth)
+            if nextByte() == UInt8(ascii: "\"") { try skipString() } else { try skipValue(depth: depth) }
             guard let byte = nextByte() else { throw fail("unterminated object: expected ',' or '}'") }
             position &+= 1
             if byte == UInt8(ascii: "}") { return }
@@ -372,6 +383,7 @@ private struct Scanner {
     }
 
     /// Reads the string at `position`; escaped strings are decoded into `unescaped`.
+    @inline(__always)
     mutating func readString(unescaped: inout [UInt8]) throws(EventReadError) -> ByteRange {
         let quote = position
         let start = position &+ 1
@@ -424,6 +436,7 @@ private struct Scanner {
     }
 
     /// Decodes the string starting at the quote at `position`, appending its UTF-8 bytes to `output`.
+    @inline(never)
     mutating func decodeEscapedString(into output: inout [UInt8]) throws(EventReadError) {
         position &+= 1
         while position < input.count {
