@@ -255,7 +255,11 @@ private struct Scanner {
             if nextByte() == UInt8(ascii: "]") { position &+= 1; return }
             while true {
                 guard let element = nextByte() else { throw fail("expected a value") }
-                try readValue(element, node: node, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
+                if element == UInt8(ascii: "\"") {
+                    try readStringValue(field: field, slots: &slots, unescaped: &unescaped)
+                } else {
+                    try readValue(element, node: node, slots: &slots, unescaped: &unescaped, depth: depth &+ 1)
+                }
                 guard let byte = nextByte() else { throw fail("unterminated array: expected ',' or ']'") }
                 position &+= 1
                 if byte == UInt8(ascii: "]") { return }
@@ -340,7 +344,7 @@ private struct Scanner {
         position &+= 1
         if nextByte() == UInt8(ascii: "]") { position &+= 1; return }
         while true {
-            try skipValue(depth: depth)
+            if nextByte() == UInt8(ascii: "\"") { try skipString() } else { try skipValue(depth: depth) }
             guard let byte = nextByte() else { throw fail("unterminated array: expected ',' or ']'") }
             position &+= 1
             if byte == UInt8(ascii: "]") { return }
