@@ -4,9 +4,11 @@
 #   scripts/kafka-broker.sh start      # prints host:port once the broker accepts connections
 #   scripts/kafka-broker.sh start-tls  # a second broker that clients reach over TLS only; prints host:port
 #   scripts/kafka-broker.sh tls-ca     # prints the path of the CA certificate that signed the TLS broker's
+#                                      # (or, when only it runs, the SASL-over-TLS broker's)
 #   scripts/kafka-broker.sh start-sasl # a broker that clients reach only once authenticated (SASL over plaintext:
 #                                      # SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN) as user `tripline`, password
 #                                      # `tripline-test-password`; prints host:port
+#   scripts/kafka-broker.sh start-sasl-tls  # the same behind TLS (security.protocol=sasl_ssl); prints host:port
 #   scripts/kafka-broker.sh status     # prints host:port and exits 0 while it runs, exits 1 otherwise
 #   scripts/kafka-broker.sh stop       # stops both by the PIDs it recorded
 #
@@ -32,6 +34,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 state="${TRIPLINE_BROKER_STATE:-$root/.tripline-broker}"
 tls_state="$state/tls"
 sasl_state="$state/sasl"
+sasl_tls_state="$state/sasl-tls"
 
 die() { echo "kafka-broker: $*" >&2; exit 1; }
 
@@ -79,7 +82,7 @@ make_certificates() { # dir: a CA and a certificate for 127.0.0.1 it signed, val
         -extfile "$1/san.cnf" -out "$1/broker.pem" 2>/dev/null
 }
 
-start() { # state dir, kind: plain, tls or sasl
+start() { # state dir, kind: plain, tls, sasl or sasl-tls
     local state="$1" kind="$2"
     if alive "$state/pid"; then cat "$state/address"; return; fi
     local tansu port internal pid proxy="" proxy_options=()
@@ -89,12 +92,13 @@ start() { # state dir, kind: plain, tls or sasl
     port="$(free_port)"
     [ "$kind" != plain ] || port="${TRIPLINE_BROKER_PORT:-$port}"
     internal="$port"
-    if [ "$kind" = tls ]; then
+    if [ "$kind" = tls ] || [ "$kind" = sasl-tls ]; then
         make_certificates "$state"
-        proxy_options=(--tls-cert "$state/broker.pem" --tls-key "$state/broker.key")
-    elif [ "$kind" = sasl ]; then
+        proxy_options+=(--tls-cert "$state/broker.pem" --tls-key "$state/broker.key")
+    fi
+    if [ "$kind" = sasl ] || [ "$kind" = sasl-tls ]; then
         echo "tripline:tripline-test-password" >"$state/users"
-        proxy_options=(--sasl-users "$state/users")
+        proxy_options+=(--sasl-users "$state/users")
     fi
     if [ "$kind" != plain ] || needs_proxy; then
         internal="$(free_port)"
@@ -144,8 +148,13 @@ case "${1:-}" in
     start) start "$state" plain ;;
     start-tls) mkdir -p "$tls_state"; start "$tls_state" tls ;;
     start-sasl) mkdir -p "$sasl_state"; start "$sasl_state" sasl ;;
-    tls-ca) [ -f "$tls_state/ca.pem" ] || die "no TLS broker was started (start-tls)"; echo "$tls_state/ca.pem" ;;
-    stop) stop_in "$sasl_state"; stop_in "$tls_state"; stop_in "$state" ;;
+    start-sasl-tls) mkdir -p "$sasl_tls_state"; start "$sasl_tls_state" sasl-tls ;;
+    tls-ca)
+        for dir in "$tls_state" "$sasl_tls_state"; do
+            if [ -f "$dir/ca.pem" ]; then echo "$dir/ca.pem"; exit 0; fi
+        done
+        die "no TLS broker was started (start-tls, start-sasl-tls)" ;;
+    stop) stop_in "$sasl_tls_state"; stop_in "$sasl_state"; stop_in "$tls_state"; stop_in "$state" ;;
     status) status ;;
-    *) die "usage: $0 start|start-tls|tls-ca|start-sasl|status|stop" ;;
+    *) die "usage: $0 start|start-tls|tls-ca|start-sasl|start-sasl-tls|status|stop" ;;
 esac

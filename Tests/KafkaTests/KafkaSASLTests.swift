@@ -1,9 +1,10 @@
 import Testing
 @testable import Kafka
 
-/// Kafka with SASL authentication (`security.protocol=sasl_plaintext`), against a broker only an
-/// authenticated client reaches: `scripts/kafka-broker.sh start-sasl` (Tansu behind the compatibility
-/// proxy, which authenticates each connection, SCRAM or PLAIN, before relaying it to Tansu).
+/// Kafka with SASL authentication (`security.protocol=sasl_plaintext`, and `sasl_ssl`), against a
+/// broker only an authenticated client reaches: `scripts/kafka-broker.sh start-sasl` and
+/// `start-sasl-tls` (Tansu behind the compatibility proxy, which authenticates each connection, SCRAM
+/// or PLAIN, before relaying it to Tansu, and for `sasl_ssl` terminates TLS first).
 @Suite(.serialized) struct KafkaSASLTests {
     static let user = "tripline"
     static let password = "tripline-test-password"
@@ -17,6 +18,16 @@ import Testing
     func recordsMakeTheRoundTripOnceAuthenticated(mechanism: String) async throws {
         let (sent, received) = try await KafkaBroker.withDedicatedBroker("start-sasl") { _, _ in
             try SecureConnectionChecks.roundTrip(settings: Self.settings(mechanism: mechanism), topicPrefix: "sasl")
+        }
+        #expect(received.sorted() == sent.sorted())
+    }
+
+    @Test func recordsMakeTheRoundTripWithSASLOverTLS() async throws {
+        let (sent, received) = try await KafkaBroker.withDedicatedBroker("start-sasl-tls") { _, state in
+            let caPath = try KafkaBroker.script("tls-ca", stateDirectory: state)
+            let settings = Self.settings(mechanism: "SCRAM-SHA-512")
+                .overriding(with: ["security.protocol": "sasl_ssl", "ssl.ca.location": caPath])
+            return try SecureConnectionChecks.roundTrip(settings: settings, topicPrefix: "sasl-tls")
         }
         #expect(received.sorted() == sent.sorted())
     }
