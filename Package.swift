@@ -61,6 +61,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+        ], linkerSettings: [
+            // mimalloc (apt: libmimalloc-dev) replaces glibc's malloc in the whole process when linked:
+            // Linux corpus +7 %, 766 instead of 780 bytes per live sequence key (README § Performance).
+            .linkedLibrary("mimalloc", .when(platforms: [.linux])),
         ]),
         .target(name: "TestScratch", path: "Tests/TestScratch"),
         .testTarget(name: "ECSTests", dependencies: ["ECS"]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Tripline needs on a fresh Debian machine with Swift: librdkafka (Kafka client),
-# zstd (compact retained events), pkg-config, openssl (the TLS test broker's certificates), and the
+# zstd (compact retained events), mimalloc (the CLI's allocator), pkg-config, openssl (the TLS test
+# broker's certificates), and the
 # Python test tooling (the Tansu Kafka-protocol broker, Elastic's reference `eql`).
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -10,6 +11,7 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists rdkafka 2>/dev/null || need_apt+=(librdkafka-dev)
 pkg-config --exists libzstd 2>/dev/null || need_apt+=(libzstd-dev)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl) # the TLS test broker's certificates
+dpkg -s libmimalloc-dev >/dev/null 2>&1 || need_apt+=(libmimalloc-dev) # the CLI's allocator (no pkg-config file)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need_apt[*]} (apt)" >&2
     export DEBIAN_FRONTEND=noninteractive
