@@ -305,6 +305,12 @@ private struct Scanner {
         position &+= count
     }
 
+    /// ``skipValue(depth:)`` with a string (most skipped values are) validated here, without the call.
+    @inline(__always)
+    mutating func skipNextValue(depth: Int) throws(EventReadError) {
+        if nextByte() == UInt8(ascii: "\"") { try skipString() } else { try skipValue(depth: depth) }
+    }
+
     /// Validates any value at `position` without recording anything.
     mutating func skipValue(depth: Int) throws(EventReadError) {
         guard let first = nextByte() else { throw fail("expected a value") }
@@ -330,7 +336,7 @@ private struct Scanner {
             try skipString()
             guard nextByte() == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             position &+= 1
-            if nextByte() == UInt8(ascii: "\"") { try skipString() } else { try skipValue(depth: depth) }
+            try skipNextValue(depth: depth)
             guard let byte = nextByte() else { throw fail("unterminated object: expected ',' or '}'") }
             position &+= 1
             if byte == UInt8(ascii: "}") { return }
@@ -344,7 +350,7 @@ private struct Scanner {
         position &+= 1
         if nextByte() == UInt8(ascii: "]") { position &+= 1; return }
         while true {
-            if nextByte() == UInt8(ascii: "\"") { try skipString() } else { try skipValue(depth: depth) }
+            try skipNextValue(depth: depth)
             guard let byte = nextByte() else { throw fail("unterminated array: expected ',' or ']'") }
             position &+= 1
             if byte == UInt8(ascii: "]") { return }
