@@ -28,7 +28,7 @@ struct KafkaMeasurement {
     /// The run with the most events per CPU-second.
     var best: PipelineMeasurement { runs.max { $0.eventsPerCPUSecond < $1.eventsPerCPUSecond }! }
     /// The median events per CPU-second of the runs.
-    var medianPerCore: Double { runs.map(\.eventsPerCPUSecond).sorted()[runs.count / 2] }
+    var medianPerCore: Double { runs.map(\.eventsPerCPUSecond).median }
 }
 
 /// How many rules a rule set read and compiled.
@@ -60,9 +60,7 @@ struct BenchResults {
     func bestPerCore(_ set: BenchRuleSet, _ position: Int) -> Double? { perCoreRuns[set]?[position].max() }
 
     /// The median events per CPU-second of `set`'s runs on the `position`-th shard count.
-    func medianPerCore(_ set: BenchRuleSet, _ position: Int) -> Double? {
-        perCoreRuns[set].map { $0[position].sorted()[$0[position].count / 2] }
-    }
+    func medianPerCore(_ set: BenchRuleSet, _ position: Int) -> Double? { perCoreRuns[set]?[position].median }
     var halfRate: [BenchRuleSet: PipelineMeasurement] = [:]
     var kafka: KafkaMeasurement?
     var sequenceMemory: SequenceMemoryMeasurement?
@@ -201,4 +199,9 @@ struct BenchResults {
 extension String {
     func leftAligned(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
     func rightAligned(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+extension [Double] {
+    /// The middle value (the upper of the two middle ones for an even count); the array must not be empty.
+    var median: Double { sorted()[count / 2] }
 }
