@@ -60,6 +60,21 @@ def read_frame(sock):
     return read_exact(sock, size)
 
 
+def send_frame(sock, data):
+    sock.sendall(struct.pack(">i", len(data)) + data)
+
+
+def exchange(upstream, request):
+    """Sends a client's request to Tansu and returns Tansu's response (an ApiVersions v3+ one without its
+    top-level tagged fields)."""
+    send_frame(upstream, request)
+    api_key, api_version, correlation = struct.unpack(">hhi", request[:8])
+    response = read_frame(upstream)
+    if api_key == API_VERSIONS and api_version >= 3 and response[:4] == struct.pack(">i", correlation):
+        response = without_tagged_fields(response)
+    return response
+
+
 def read_uvarint(data, offset):
     value, shift = 0, 0
     while True:
@@ -208,10 +223,7 @@ def authenticate(client, upstream, users):
         request = read_frame(client)
         api_key, api_version, correlation = struct.unpack(">hhi", request[:8])
         if api_key == API_VERSIONS:
-            upstream.sendall(struct.pack(">i", len(request)) + request)
-            response = read_frame(upstream)
-            if api_version >= 3 and response[:4] == struct.pack(">i", correlation):
-                response = without_tagged_fields(response)
+            response = exchange(upstream, request)
         elif api_key == SASL_HANDSHAKE and api_version <= 1:
             response = struct.pack(">i", correlation) + session.handshake(request_body(request))
         elif api_key == SASL_AUTHENTICATE and api_version <= 1:
@@ -224,12 +236,12 @@ def authenticate(client, upstream, users):
             if api_version >= 1:
                 response += struct.pack(">q", 0)  # session lifetime: none
             if error is not None:
-                client.sendall(struct.pack(">i", len(response)) + response)
+                send_frame(client, response)
                 return False
         else:
             # Anything else before authenticating is refused, as a broker with SASL does: by closing.
             return False
-        client.sendall(struct.pack(">i", len(response)) + response)
+        send_frame(client, response)
     return True
 
 
@@ -257,36 +269,20 @@ def serve(client, upstream_port, tls, users):
         return
     for sock in (client, upstream):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    if users is not None:
-        try:
-            authenticated = authenticate(client, upstream, users)
-        except (OSError, ConnectionError, IndexError, ValueError, struct.error):
-            authenticated = False
-        if not authenticated:
-            client.close()
-            upstream.close()
-            return
-        if tls is None:
-            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
-            pump(upstream, client)
-        else:
-            relay(client, upstream)
-        return
     try:
-        request = read_frame(client)
-        upstream.sendall(struct.pack(">i", len(request)) + request)
-        api_key, api_version, correlation = struct.unpack(">hhi", request[:8])
-        if tls is None:
-            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
-        response = read_frame(upstream)
-        if api_key == API_VERSIONS and api_version >= 3 and response[:4] == struct.pack(">i", correlation):
-            response = without_tagged_fields(response)
-        client.sendall(struct.pack(">i", len(response)) + response)
-    except (OSError, ConnectionError, IndexError, struct.error):
+        if users is None:
+            send_frame(client, exchange(upstream, read_frame(client)))  # the first exchange, fixed up
+            ready = True
+        else:
+            ready = authenticate(client, upstream, users)
+    except (OSError, ConnectionError, IndexError, ValueError, struct.error):
+        ready = False
+    if not ready:
         client.close()
         upstream.close()
         return
     if tls is None:
+        threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
         pump(upstream, client)
     else:
         relay(client, upstream)
