@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Tripline needs on a fresh Debian machine with Swift: librdkafka (Kafka client),
 # zstd (compact retained events), mimalloc (the CLI's allocator), pkg-config, openssl (the TLS test
-# broker's certificates), and the
-# Python test tooling (the Tansu Kafka-protocol broker, Elastic's reference `eql`).
+# broker's certificates), and the Python test tooling (the Tansu Kafka-protocol broker, Elastic's
+# reference `eql`).
 # Idempotent: a second run only checks.
 set -euo pipefail
 

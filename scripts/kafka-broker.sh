@@ -10,7 +10,7 @@
 #                                      # `tripline-test-password`; prints host:port
 #   scripts/kafka-broker.sh start-sasl-tls  # the same behind TLS (security.protocol=sasl_ssl); prints host:port
 #   scripts/kafka-broker.sh status     # prints host:port and exits 0 while it runs, exits 1 otherwise
-#   scripts/kafka-broker.sh stop       # stops both by the PIDs it recorded
+#   scripts/kafka-broker.sh stop       # stops every broker it started, by the PIDs it recorded
 #
 # With librdkafka older than 2.2 (Debian's 2.0.2), clients cannot parse Tansu's ApiVersions answer, so the
 # broker listens on an internal port behind scripts/tansu-compat-proxy.py, and host:port is the proxy's.
@@ -23,7 +23,7 @@
 #   TRIPLINE_BROKER_STATE      state directory (default: .tripline-broker/ at the repository root); holds
 #                              `pid` (tansu), `proxy.pid`, `address` (host:port) and `broker.log`, and the
 #                              same for the TLS broker under tls/, with its certificates, and for the SASL
-#                              broker under sasl/, with its `users` file
+#                              broker under sasl/ (sasl-tls/ behind TLS), with its `users` file
 #   TRIPLINE_BROKER_PORT       port clients connect to (default: a free port chosen by the kernel)
 #   TRIPLINE_BROKER_PROXY      1 or 0 to force the compatibility proxy on or off (default: by librdkafka version)
 #   TRIPLINE_BROKER_WATCH_PID  when set, the broker is stopped as soon as that process exits (test runs)
