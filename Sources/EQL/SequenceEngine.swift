@@ -60,6 +60,10 @@ struct SequenceEngine {
     /// skipped). Events arrive in event-time order, so this is also the order of the partials' starts.
     private var creationOrder: Deque<(key: SequenceKey, serial: UInt64, start: Int64)> = []
     private(set) var liveCount = 0
+    /// Live partials by the stage their last event matched: a later stage whose previous one has
+    /// none cannot match, so an event there needs no join key read (most events of broad later
+    /// stages, `[process where event.action == "exec"]`, find nothing waiting).
+    private var liveAtStage: [Int]
     private var nextSerial: UInt64 = 0
     private var missing: MissingEventChecker?
     private var output: ResultCollector
@@ -88,6 +92,7 @@ struct SequenceEngine {
                 return otherKeys.fields.count == otherKeys.parts.count && otherKeys.fields == keys.fields
             } ?? index
         }
+        liveAtStage = [Int](repeating: 0, count: plan.stages.count)
         missing = plan.stages.contains(where: \.isMissing) ? MissingEventChecker(plan: plan) : nil
         output = ResultCollector(limit: plan.limit)
     }
@@ -116,6 +121,7 @@ struct SequenceEngine {
         for stageIndex in plan.stages.indices.reversed() {
             let stage = plan.stages[stageIndex]
             guard !stage.isMissing, hit(stage.filter) else { continue }
+            if stageIndex != firstPositive, liveAtStage[previousPositive[stageIndex]] == 0 { continue }
             let key: SequenceKey
             if let cachedKey, cachedKey.group == keyGroup[stageIndex] {
                 key = cachedKey.key
@@ -151,7 +157,7 @@ struct SequenceEngine {
 
     private mutating func track(_ partial: PartialSequence, key: SequenceKey) {
         keys[key, default: KeyState()].partials.append(partial)
-        liveCount += 1
+        countLive(stage: partial.stage, by: 1)
         creationOrder.append((key, partial.serial, partial.start.timestamp))
         while liveCount > plan.maxLivePartials { evictOldest() }
         if creationOrder.count > 2 * max(liveCount, 64) { compactCreationOrder() }
@@ -163,7 +169,7 @@ struct SequenceEngine {
         // trimBefore: the latest partial strictly before this event, removed with all older ones.
         guard let position = keys.values[slot].latest(at: Int32(previousPositive[stage]), before: ordinal) else { return }
         var partial = keys.values[slot].partials[position]
-        liveCount -= keys.values[slot].remove(at: position, withOlder: true)
+        countLive(stage: partial.stage, by: -keys.values[slot].remove(at: position, withOlder: true))
         let tooLong = plan.maxspan > 0 && ordinal.timestamp &- partial.start.timestamp > plan.maxspan
         let untilBetween = keys.values[slot].latestUntil.map { $0 >= partial.last && $0 < ordinal } ?? false
         let rejected = tooLong || untilBetween
@@ -177,8 +183,14 @@ struct SequenceEngine {
             partial.steps.append(SequenceStep(event: retain(event), ordinal: ordinal))
             partial.stage = Int32(stage)
             keys.values[slot].partials.append(partial)
-            liveCount += 1
+            countLive(stage: partial.stage, by: 1)
         }
+    }
+
+    @inline(__always)
+    private mutating func countLive(stage: Int32, by change: Int) {
+        liveCount &+= change
+        liveAtStage[Int(stage)] &+= change
     }
 
     private func retain(_ event: Event) -> RetainedEvent {
@@ -210,7 +222,8 @@ struct SequenceEngine {
     private mutating func remove(_ serial: UInt64, key: SequenceKey, withOlder: Bool) -> Bool {
         guard let slot = keys.index(forKey: key),
               let position = keys.values[slot].partials.firstIndex(where: { $0.serial == serial }) else { return false }
-        liveCount -= keys.values[slot].remove(at: position, withOlder: withOlder)
+        let stage = keys.values[slot].partials[position].stage
+        countLive(stage: stage, by: -keys.values[slot].remove(at: position, withOlder: withOlder))
         if keys.values[slot].partials.isEmpty { keys.remove(at: slot) }
         return true
     }
