@@ -3,16 +3,20 @@ import ECS
 /// A necessary condition of a compiled query, usable to skip it: the query (for sequences and
 /// samples: any of its stage and `until` filters) can only be true of an event when, for at least
 /// one of the ``terms``, some value of the term's field is a string equal to one of its values (or,
-/// for a ``Term/Match/contains`` term, containing one) — byte for byte, or after lowercasing when
-/// case-insensitive — or a number or boolean (whose string form a term query compares).
+/// for a ``Term/Match/prefix``, ``Term/Match/suffix`` or ``Term/Match/contains`` term, starting
+/// with, ending with or containing one) — byte for byte, or after lowercasing when case-insensitive
+/// — or a number or boolean (whose string form a term query compares).
 ///
 /// Extracted from the compiled conditions, so it agrees with them by construction: the leaves it
 /// understands are `field == "a"`, `field in ("a", "b")`, `field in~ (…)`, `field : "a"` /
 /// `field : ("a", "b")`, `field like "a"` and `field regex "a"`, and the category of `process
-/// where`. Without wildcards they give an ``Term/Match/equals`` term; with wildcards a
-/// ``Term/Match/contains`` term of each pattern's longest literal run (`*curl*` contains `curl`,
-/// `/tmp/*.sh` contains `/tmp/`) when every run has at least ``SubstringSet/minimumLength`` bytes,
-/// and otherwise (and for regular expressions) a ``Term/Match/present`` term. Each leaf is false
+/// where`. Without wildcards they give an ``Term/Match/equals`` term. With wildcards or regular
+/// expressions, the literals every match starts with (`/tmp/*` and `/tmp/[a-z]+` start with
+/// `/tmp/`), ends with (`*.sh`) or, without regular expressions, contains (each pattern's longest
+/// literal run: `*curl*` contains `curl`, when every run has at least
+/// ``SubstringSet/minimumLength`` bytes) give a ``Term/Match/prefix``, ``Term/Match/suffix`` or
+/// ``Term/Match/contains`` term, whichever's shortest literal is longest; and when none serves, a
+/// ``Term/Match/present`` term. Each leaf is false
 /// when the field is missing or holds no matching value (term semantics, see ``Condition``). A
 /// conjunction needs the key of any of its conjuncts (the most selective are chosen); a disjunction
 /// has a key only when every operand has one (their best keys' terms together, then likewise their
@@ -25,6 +29,10 @@ public struct IndexKey: Sendable, Equatable {
         public enum Match: Sendable, Equatable {
             /// Be equal to it.
             case equals
+            /// Start with it (a literal every matching value begins with: `/tmp/*`).
+            case prefix
+            /// End with it (`*.sh`).
+            case suffix
             /// Contain it (it is a literal every matching value holds).
             case contains
             /// Exist: any value but `null` satisfies the term, whose ``values`` are empty (what a
@@ -109,25 +117,7 @@ public struct IndexKey: Sendable, Equatable {
     static func keys(of condition: Condition, breadth: Breadth) -> [IndexKey] {
         switch condition {
         case let leaf as FieldStringCondition:
-            let matcher = leaf.matcher
-            // Any string comparison is false on a missing or null field.
-            guard matcher.regexes.isEmpty, !matcher.exact.isEmpty || !matcher.wildcards.isEmpty else {
-                return [presence(of: leaf.field)]
-            }
-            guard !matcher.wildcards.isEmpty else {
-                return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
-                                              match: .equals, values: matcher.exact.normalizedMembers)])]
-            }
-            // An exact member is its own literal: a value equal to it contains it.
-            var literals = matcher.exact.normalizedMembers
-            for pattern in matcher.wildcards where !literals.contains(pattern.longestLiteral) {
-                literals.append(pattern.longestLiteral)
-            }
-            guard literals.allSatisfy({ $0.count >= SubstringSet.minimumLength }) else {
-                return [presence(of: leaf.field)]
-            }
-            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.caseInsensitive,
-                                          match: .contains, values: literals)])]
+            return [stringKey(of: leaf)]
         case let leaf as CategoryCondition:
             return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: false, match: .equals, values: [leaf.category])])]
         case let and as AndCondition:
@@ -153,6 +143,39 @@ public struct IndexKey: Sendable, Equatable {
         default:
             return []
         }
+    }
+
+    /// The best key of a string comparison: equality for exact members only; otherwise the anchored
+    /// or contained literals whose shortest is longest (anchored first on a tie: `python*` needs a
+    /// value starting with `python`, a stronger key than containing it); presence (any string
+    /// comparison is false on a missing or null field) when no literal serves.
+    private static func stringKey(of leaf: FieldStringCondition) -> IndexKey {
+        let matcher = leaf.matcher
+        let exact = matcher.exact.normalizedMembers
+        if matcher.wildcards.isEmpty, matcher.regexes.isEmpty, !exact.isEmpty {
+            return IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
+                                         match: .equals, values: exact)])
+        }
+        guard !exact.isEmpty || !matcher.wildcards.isEmpty || !matcher.regexes.isEmpty else { return presence(of: leaf.field) }
+        // An exact member is its own literal: a value equal to it starts with it, ends with it and contains it.
+        // (A literal's first or last bytes are as necessary as all of it.)
+        let longest = AnchoredLiteralSet.longestLiteral
+        let prefixes = (exact + matcher.wildcards.map(\.leadingLiteral) + matcher.regexes.map(\.facts.leadingLiteral))
+            .map { Array($0.prefix(longest)) }
+        let suffixes = (exact + matcher.wildcards.map(\.trailingLiteral) + matcher.regexes.map(\.facts.trailingLiteral))
+            .map { Array($0.suffix(longest)) }
+        // Regular expressions give no contained literal, so only anchored ones serve with them.
+        let contained = matcher.regexes.isEmpty ? exact + matcher.wildcards.map(\.longestLiteral) : []
+        let choices: [(match: Term.Match, literals: [[UInt8]], shortest: Int)] = [
+            (.prefix, prefixes, prefixes.map(\.count).min() ?? 0),
+            (.suffix, suffixes, suffixes.map(\.count).min() ?? 0),
+            (.contains, contained, contained.map(\.count).min().map { $0 >= SubstringSet.minimumLength ? $0 : 0 } ?? 0),
+        ]
+        // `max` keeps the first of equals, so anchored literals win ties.
+        guard let best = choices.max(by: { $0.shortest < $1.shortest }), best.shortest > 0 else { return presence(of: leaf.field) }
+        var literals: [[UInt8]] = []
+        for literal in best.literals where !literals.contains(literal) { literals.append(literal) }
+        return IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.caseInsensitive, match: best.match, values: literals)])
     }
 
     /// The key that `field` has a value (a comparison of it can only be true then).
@@ -216,8 +239,9 @@ extension IndexKey.Term.Match {
     var looseness: Int {
         switch self {
         case .equals: 0
-        case .contains: 1
-        case .present: 2
+        case .prefix, .suffix: 1
+        case .contains: 2
+        case .present: 3
         }
     }
 }

@@ -102,6 +102,12 @@ struct RegexFacts: Sendable {
     private(set) var required: [UInt8] = []
     private(set) var first: ByteClass?
     private(set) var last: ByteClass?
+    /// The ASCII characters every match starts with: the top level's leading elements that are a
+    /// character written literally (or escaped) and occur exactly once (`/var/run/\w+` starts with
+    /// `/var/run/`, `php?` with `ph`); lowercased when case is ignored.
+    private(set) var leadingLiteral: [UInt8] = []
+    /// The ASCII characters every match ends with, likewise from the trailing elements.
+    private(set) var trailingLiteral: [UInt8] = []
 
     /// A set of ASCII bytes.
     struct ByteClass: Sendable, Equatable {
@@ -129,6 +135,8 @@ struct RegexFacts: Sendable {
         var characters: ByteClass?
         var literal: UInt8?
         var mustOccur = true
+        /// Whether no quantifier repeats it or makes it optional.
+        var occursOnce = true
     }
 
     init(pattern: String, caseInsensitive: Bool) {
@@ -141,6 +149,18 @@ struct RegexFacts: Sendable {
         }
         if let head = elements.first, head.mustOccur { first = head.characters }
         if let tail = elements.last, tail.mustOccur { last = tail.characters }
+        leadingLiteral = Self.literalRun(elements, caseInsensitive: caseInsensitive)
+        trailingLiteral = Self.literalRun(elements.reversed(), caseInsensitive: caseInsensitive).reversed()
+    }
+
+    /// The literals of `elements` up to the first that is not a literal occurring exactly once.
+    private static func literalRun(_ elements: some Sequence<Element>, caseInsensitive: Bool) -> [UInt8] {
+        var run: [UInt8] = []
+        for element in elements {
+            guard let literal = element.literal, element.occursOnce else { break }
+            run.append(caseInsensitive ? ByteText.fold(literal) : literal)
+        }
+        return run
     }
 
     /// Whether `bytes` have every required character and fit `first` and `last`.
@@ -234,13 +254,16 @@ struct RegexFacts: Sendable {
                 switch bytes[next] {
                 case UInt8(ascii: "?"), UInt8(ascii: "*"):
                     element?.mustOccur = false
+                    element?.occursOnce = false
                     next += 1
                 case UInt8(ascii: "+"):
+                    element?.occursOnce = false
                     next += 1
                 case UInt8(ascii: "{"):
                     if next + 1 < bytes.count, bytes[next + 1] == UInt8(ascii: "0") || bytes[next + 1] == UInt8(ascii: ",") {
                         element?.mustOccur = false
                     }
+                    element?.occursOnce = false
                     while next < bytes.count, bytes[next] != UInt8(ascii: "}") { next += 1 }
                     next += 1
                 default:

@@ -8,8 +8,9 @@ import ECS
 /// A key holds when, for some term of the key, a value of the term's field is one of the term's
 /// values (compared as the query compares: case-sensitively for `==`/`in`, lowercased for
 /// `:`/`in~`, exactly as ``ByteStringSet`` probes) or, for a containment term, contains one (all of
-/// a field's literals are found in one pass by a ``SubstringSet``; a non-ASCII value is taken to
-/// contain every case-insensitive literal) or, for a presence term, is not `null`. A number or
+/// a field's literals are found in one pass by a ``SubstringSet``), or for a prefix or suffix term
+/// starts or ends with one (an ``AnchoredLiteralSet`` probe per literal length); a non-ASCII value
+/// is taken to satisfy every case-insensitive literal; for a presence term, it is not `null`. A number or
 /// boolean value of an indexed field satisfies every key with a term on that field (term queries
 /// compare their string form). Queries without a requirement are candidates for every event.
 /// Candidates are a superset of the matching queries; the caller still tests each.
@@ -45,8 +46,19 @@ public struct RuleIndex: Sendable {
         let containedExactSlots: [KeySlots]
         let containedFolded: SubstringSet
         let containedFoldedSlots: [KeySlots]
+        /// Literals that values must start or end with, case-sensitive and lowercased, and for each the key slots.
+        let prefixExact: AnchoredLiteralSet
+        let prefixExactSlots: [KeySlots]
+        let prefixFolded: AnchoredLiteralSet
+        let prefixFoldedSlots: [KeySlots]
+        let suffixExact: AnchoredLiteralSet
+        let suffixExactSlots: [KeySlots]
+        let suffixFolded: AnchoredLiteralSet
+        let suffixFoldedSlots: [KeySlots]
+        /// Whether any literal is lowercased (contained, leading or trailing).
+        let hasFoldedLiterals: Bool
         /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
-        let containedFoldedAll: KeySlots
+        let foldedLiteralsAll: KeySlots
         /// The key slots that any value but `null` satisfies.
         let presentSlots: KeySlots
         /// Every key slot with a term on the field (for values that are not strings).
@@ -138,6 +150,11 @@ public struct RuleIndex: Sendable {
             let (foldedValues, foldedSlots) = valuesAndSlots(caseInsensitive: true, match: .equals)
             let (exactLiterals, containedExactSlots) = valuesAndSlots(caseInsensitive: false, match: .contains)
             let (foldedLiterals, containedFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .contains)
+            let (exactPrefixes, prefixExactSlots) = valuesAndSlots(caseInsensitive: false, match: .prefix)
+            let (foldedPrefixes, prefixFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .prefix)
+            let (exactSuffixes, suffixExactSlots) = valuesAndSlots(caseInsensitive: false, match: .suffix)
+            let (foldedSuffixes, suffixFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .suffix)
+            let isFoldedLiteral: (IndexKey.Term) -> Bool = { $0.caseInsensitive && [.contains, .prefix, .suffix].contains($0.match) }
             /// The key slots of the field's terms that `includes` accepts.
             func slots(where includes: (IndexKey.Term) -> Bool) -> KeySlots {
                 var found: [Int32] = []
@@ -150,7 +167,16 @@ public struct RuleIndex: Sendable {
                               containedExact: SubstringSet(exactLiterals, folding: false), containedExactSlots: containedExactSlots,
                               containedFolded: SubstringSet(foldedLiterals, folding: true),
                               containedFoldedSlots: containedFoldedSlots,
-                              containedFoldedAll: slots { $0.caseInsensitive && $0.match == .contains },
+                              prefixExact: AnchoredLiteralSet(exactPrefixes, anchor: .start, folding: false),
+                              prefixExactSlots: prefixExactSlots,
+                              prefixFolded: AnchoredLiteralSet(foldedPrefixes, anchor: .start, folding: true),
+                              prefixFoldedSlots: prefixFoldedSlots,
+                              suffixExact: AnchoredLiteralSet(exactSuffixes, anchor: .end, folding: false),
+                              suffixExactSlots: suffixExactSlots,
+                              suffixFolded: AnchoredLiteralSet(foldedSuffixes, anchor: .end, folding: true),
+                              suffixFoldedSlots: suffixFoldedSlots,
+                              hasFoldedLiterals: terms.contains { $0.term.field == field && isFoldedLiteral($0.term) },
+                              foldedLiteralsAll: slots(where: isFoldedLiteral),
                               presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true })
         }
         var entryOfField = [Int32](repeating: -1, count: Int(fields.map(\.index).max() ?? -1) + 1)
@@ -232,11 +258,21 @@ public struct RuleIndex: Sendable {
                             if !entry.pointee.containedExact.isEmpty {
                                 entry.pointee.containedExact.forEachOccurring(in: bytes) { mark(entry.pointee.containedExactSlots[$0]) }
                             }
-                            if !entry.pointee.containedFolded.isEmpty {
+                            if !entry.pointee.prefixExact.isEmpty {
+                                entry.pointee.prefixExact.forEachMatching(in: bytes) { mark(entry.pointee.prefixExactSlots[$0]) }
+                            }
+                            if !entry.pointee.suffixExact.isEmpty {
+                                entry.pointee.suffixExact.forEachMatching(in: bytes) { mark(entry.pointee.suffixExactSlots[$0]) }
+                            }
+                            if entry.pointee.hasFoldedLiterals {
                                 if ByteText.isASCII(bytes) {
-                                    entry.pointee.containedFolded.forEachOccurring(in: bytes) { mark(entry.pointee.containedFoldedSlots[$0]) }
+                                    if !entry.pointee.containedFolded.isEmpty {
+                                        entry.pointee.containedFolded.forEachOccurring(in: bytes) { mark(entry.pointee.containedFoldedSlots[$0]) }
+                                    }
+                                    entry.pointee.prefixFolded.forEachMatching(in: bytes) { mark(entry.pointee.prefixFoldedSlots[$0]) }
+                                    entry.pointee.suffixFolded.forEachMatching(in: bytes) { mark(entry.pointee.suffixFoldedSlots[$0]) }
                                 } else {
-                                    mark(entry.pointee.containedFoldedAll)
+                                    mark(entry.pointee.foldedLiteralsAll)
                                 }
                             }
                         }

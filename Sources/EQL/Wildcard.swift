@@ -88,6 +88,22 @@ struct WildcardPattern: Sendable {
         return longest
     }
 
+    /// The literal bytes before the first wildcard (lowercased when case-insensitive): every text
+    /// the pattern matches starts with them (`/tmp/*.sh` starts with `/tmp/`; empty for `*.sh`).
+    var leadingLiteral: [UInt8] { Self.literalRun(elements) }
+
+    /// The literal bytes after the last wildcard: every text the pattern matches ends with them.
+    var trailingLiteral: [UInt8] { Self.literalRun(elements.reversed()).reversed() }
+
+    private static func literalRun(_ elements: some Sequence<Element>) -> [UInt8] {
+        var run: [UInt8] = []
+        for element in elements {
+            guard case .byte(let byte) = element else { break }
+            run.append(byte)
+        }
+        return run
+    }
+
     /// Whether a pattern string contains wildcard characters at all.
     static func hasWildcards(_ pattern: String) -> Bool {
         pattern.utf8.contains(UInt8(ascii: "*")) || pattern.utf8.contains(UInt8(ascii: "?"))

@@ -28,8 +28,9 @@ import Workload
 
     /// For the first values of the terms of each key the index requires, a workload event with the
     /// term's field set to the value, to its uppercase, (multi-valued) to a list holding it and to
-    /// the value inside a longer string (what a containment term looks for); a presence term's field
-    /// is set to a string: exercises every look-up path.
+    /// the value inside a longer string (what a containment term looks for), and for a prefix or
+    /// suffix term to a longer string starting or ending with it; a presence term's field is set to a
+    /// string: exercises every look-up path.
     static func craftedEvents(rules: RuleSet, bases: [String]) throws -> [String] {
         var lines: [String] = []
         var base = 0
@@ -38,7 +39,10 @@ import Workload
             for term in requirement.filters.prefix(2).flatMap({ $0 }).flatMap({ $0.terms.prefix(2) }) {
                 let path = rules.catalog.path(of: term.field)
                 for value in term.match == .present ? ["present"] : Array(term.strings.prefix(2)) {
-                    for variant in [value as Any, value.uppercased(), ["other", value], "/x " + value.uppercased() + " y"] {
+                    var variants: [Any] = [value, value.uppercased(), ["other", value], "/x " + value.uppercased() + " y"]
+                    if term.match == .prefix { variants.append(value.uppercased() + "x.sh") }
+                    if term.match == .suffix { variants.append("/x/" + value.uppercased()) }
+                    for variant in variants {
                         var document = try JSONSerialization.jsonObject(with: Data(bases[base % bases.count].utf8)) as! [String: Any]
                         base += 1
                         set(path.split(separator: ".").map(String.init), to: variant, in: &document)

@@ -5,8 +5,9 @@ import Testing
 /// Which necessary condition ``CompiledQuery/indexKey(in:)`` extracts, and how ``RuleIndex``
 /// looks events up with it.
 @Suite struct IndexKeyTests {
-    /// The key of `text`, rendered as `path==a,b | path:c` (`:` for case-insensitive terms, a leading
-    /// `*` for containment: `path*:curl`, `path?` for presence), or `nil`.
+    /// The key of `text`, rendered as `path==a,b | path:c` (`:` for case-insensitive terms; a marker
+    /// after the path for containment, a prefix and a suffix: `path*:curl`, `path^==/tmp/`,
+    /// `path$:.sh`; `path?` for presence), or `nil`.
     func key(_ text: String) throws -> String? {
         var fields = FieldCatalog.Builder()
         let query = try CompiledQuery(Query.parse(text), fields: &fields)
@@ -14,7 +15,7 @@ import Testing
         return query.indexKey(in: catalog).map { key in
             key.terms.map { term in
                 guard term.match != .present else { return catalog.path(of: term.field) + "?" }
-                return catalog.path(of: term.field) + (term.match == .contains ? "*" : "") + (term.caseInsensitive ? ":" : "==")
+                return catalog.path(of: term.field) + term.match.marker + (term.caseInsensitive ? ":" : "==")
                     + term.strings.joined(separator: ",")
             }
             .joined(separator: " | ")
@@ -35,7 +36,7 @@ import Testing
     @Test func wildcardsGiveTheLiteralsEveryMatchContains() throws {
         #expect(try key(#"process where event.type == "start" and process.args : "*CURL*""#) == "process.args*:curl")
         #expect(try key(#"any where process.name : ("*curl*", "wget", "/tmp/?x*.sh")"#) == "process.name*:wget,curl,/tmp/", "exact members, then the patterns' literals")
-        #expect(try key(#"any where process.executable like "/tmp/*.sh""#) == "process.executable*==/tmp/", "like is case-sensitive")
+        #expect(try key(#"any where process.executable like "*/tmp/*.sh*""#) == "process.executable*==/tmp/", "like is case-sensitive")
         #expect(try key(#"any where process.name == "a" and process.args : "*curl*""#) == "process.name==a",
                 "equality before containment on fields as broad")
         #expect(try key(#"any where event.action == "exec" and process.args : "*curl*""#) == "process.args*:curl",
@@ -50,13 +51,34 @@ import Testing
                 "presence comes after every other key")
     }
 
+    @Test func anchoredLiteralsOfPatternsAndRegularExpressions() throws {
+        #expect(try key(#"any where process.executable like "/tmp/*.sh""#) == "process.executable^==/tmp/",
+                "a leading literal longer than the trailing one; anchored before contained on a tie")
+        #expect(try key(#"any where process.name like ("python*", "bash")"#) == "process.name^==bash,python",
+                "an exact member is its own prefix")
+        #expect(try key(#"any where process.executable like (".*", "/tmp/*")"#) == "process.executable^==.,/tmp/",
+                "a one-byte prefix still serves")
+        #expect(try key(#"any where process.name : "* ""#) == "process.name$: ")
+        #expect(try key(#"any where file.path : ("*.SH", "*/bin/curl")"#) == "file.path$:.sh,/bin/curl")
+        #expect(try key(#"any where process.name : "a*verylong*""#) == "process.name*:verylong", "a longer contained literal wins")
+        #expect(try key(#"any where process.name : "a*""#) == "process.name^:a")
+        #expect(try key(#"any where process.name == "a" or process.args : "b*""#) == "process.name==a | process.args^:b")
+        #expect(try key(#"any where process.executable regex """/var/run/\w+\.(pid|lock)""""#) == "process.executable^==/var/run/")
+        #expect(try key(#"any where process.name regex~ "PHp?[0-9]?""#) == "process.name^:ph",
+                "an optional character ends the literal; lowercased when case is ignored")
+        #expect(try key(#"any where process.name regex "a+b""#) == "process.name$==b", "a repeated character is not a prefix")
+        #expect(try key(#"any where process.name regex """.*\.sh""""#) == "process.name$==.sh")
+        #expect(try key(#"any where process.name regex "(a|b)x+""#) == "process.name?", "no literal occurring once at either end")
+        #expect(try key(#"any where process.name : ("*curl*", "curl*")"#) == "process.name*:curl", "one pattern has no prefix")
+    }
+
     @Test func noKeyWithoutANecessaryFiniteSet() throws {
         #expect(try key(#"any where process.name == "a" or not process.args : "b*""#) == nil, "or with a branch without a key")
-        #expect(try key(#"any where process.name == "a" or process.args : "b*""#) == "process.name==a | process.args?")
+        #expect(try key(#"any where process.name == "a" or process.args : "*b*""#) == "process.name==a | process.args?")
         #expect(try key(#"any where not process.name == "a""#) == nil)
         #expect(try key(#"any where process.name != "a""#) == nil)
         #expect(try key(#"any where not process.name in ("a", "b")"#) == nil)
-        #expect(try key(#"any where process.name : "a*""#) == "process.name?", "wildcard without a usable literal")
+        #expect(try key(#"any where process.name : "*a*""#) == "process.name?", "wildcard without a usable literal")
         #expect(try key(#"any where process.name in ("a", 1)"#) == nil, "a number is not a string key")
         #expect(try key(#"any where startsWith(process.name, "a")"#) == nil)
         #expect(try key(#"any where true"#) == nil)
@@ -67,7 +89,7 @@ import Testing
         #expect(try key(#"any where (process.name == "a" and event.type == "start") or process.name in ("b", "a")"#) == "process.name==a,b")
         #expect(try key(#"any where process.name == "a" or process.args == "b""#) == "process.name==a | process.args==b")
         #expect(try key(#"any where process.name == "a" or process.name : "B""#) == "process.name==a | process.name:b")
-        #expect(try key(#"process where process.name == "a" or process.args : "b*""#) == "event.category==process",
+        #expect(try key(#"process where process.name == "a" or process.args : "*b*""#) == "event.category==process",
                 "the or has no key, the category has")
     }
 
@@ -116,7 +138,7 @@ import Testing
             #"sequence [process where user.id == "0" and process.args : "*curl*"] [network where process.name == "nc"]"#,
             #"process where user.id == "0""#,
             #"process where (process.parent.name == "bash" and process.parent.args : "*waagent*") or (process.parent.name == "sh" and process.args : "*runner*")"#,
-            #"process where event.type == "start" and process.name : "* " and container.id like "?*""#,
+            #"process where event.type == "start" and process.name : "*a*" and container.id like "?*""#,
         ])
         let (queries, catalog) = (indexed.queries, indexed.catalog)
         func rendered(_ requirement: IndexRequirement?) -> [[String]] {
@@ -144,9 +166,9 @@ import Testing
         #expect(try candidates(#"{"event":{"category":"process"},"process":{"parent":{"name":"bash","args":"/x"}}}"#) == [],
                 "a shell parent alone satisfies only the first key of the disjunction")
         #expect(try candidates(#"{"event":{"category":"process"},"process":{"parent":{"name":"bash","args":"/var/lib/waagent/x.sh"}}}"#) == [3])
-        #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash "}}"#) == [],
+        #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash"}}"#) == [],
                 "outside a container: the fourth key, the presence of container.id, is missing")
-        #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash "},"container":{"id":"c1"}}"#) == [4])
+        #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash"},"container":{"id":"c1"}}"#) == [4])
     }
 
     @Test("each candidate comes with the filters whose keys all hold, and an unkeyed query with all")
@@ -181,6 +203,24 @@ import Testing
         #expect(try candidates(#"{"container":{"id":null},"process":{"name":[]}}"#) == [], "null and an empty list are not")
     }
 
+    @Test func indexFindsAnchoredLiteralsAsTheQueriesCompare() throws {
+        var indexed = try IndexedQueries([
+            #"any where process.executable like ("/tmp/*", ".*")"#,
+            #"any where process.executable : "*.SH""#,
+            #"any where process.executable regex~ "/USR/[a-z]+""#,
+        ])
+        func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
+        #expect(try candidates(#"{"process":{"executable":"/tmp/x"}}"#) == [0])
+        #expect(try candidates(#"{"process":{"executable":"/TMP/x"}}"#) == [], "like is case-sensitive")
+        #expect(try candidates(#"{"process":{"executable":".hidden"}}"#) == [0])
+        #expect(try candidates(#"{"process":{"executable":["/bin/x","/tmp/run.Sh"]}}"#) == [0, 1], "each value of a list")
+        #expect(try candidates(#"{"process":{"executable":"/usr/bin"}}"#) == [2])
+        #expect(try candidates(#"{"process":{"executable":"/bin/sh"}}"#) == [], "ends with sh, not .sh")
+        #expect(try candidates(#"{"process":{"executable":"/tmp"}}"#) == [], "shorter than the literal")
+        #expect(try candidates(#"{"process":{"executable":"/bin/É"}}"#) == [1, 2], "non-ASCII: every case-insensitive literal")
+        #expect(try candidates(#"{"process":{"executable":7}}"#) == [0, 1, 2])
+    }
+
     @Test func indexFindsContainedLiteralsAsTheQueriesCompare() throws {
         var indexed = try IndexedQueries([
             #"any where process.args : "*curl*""#,
@@ -196,6 +236,18 @@ import Testing
         #expect(try candidates(#"{"process":{"args":"cu"}}"#) == [], "a value shorter than any literal")
         #expect(try candidates(#"{"process":{"args":"ÉCURL"}}"#) == [0, 2], "non-ASCII: every case-insensitive literal")
         #expect(try candidates(#"{"process":{"args":7}}"#) == [0, 1, 2])
+    }
+}
+
+extension IndexKey.Term.Match {
+    /// How ``IndexKeyTests`` marks a term of this kind after its field.
+    var marker: String {
+        switch self {
+        case .equals, .present: ""
+        case .contains: "*"
+        case .prefix: "^"
+        case .suffix: "$"
+        }
     }
 }
 
