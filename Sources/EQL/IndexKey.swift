@@ -117,7 +117,7 @@ public struct IndexKey: Sendable, Equatable {
     static func keys(of condition: Condition, breadth: Breadth) -> [IndexKey] {
         switch condition {
         case let leaf as FieldStringCondition:
-            return [stringKey(of: leaf)]
+            return stringKeys(of: leaf)
         case let leaf as CategoryCondition:
             return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: false, match: .equals, values: [leaf.category])])]
         case let and as AndCondition:
@@ -145,37 +145,60 @@ public struct IndexKey: Sendable, Equatable {
         }
     }
 
-    /// The best key of a string comparison: equality for exact members only; otherwise the anchored
-    /// or contained literals whose shortest is longest (anchored first on a tie: `python*` needs a
-    /// value starting with `python`, a stronger key than containing it); presence (any string
-    /// comparison is false on a missing or null field) when no literal serves.
-    private static func stringKey(of leaf: FieldStringCondition) -> IndexKey {
+    /// The keys of a string comparison: equality for exact members only; otherwise the anchored or
+    /// contained literals whose shortest is longest (anchored first on a tie: `python*` needs a value
+    /// starting with `python`, a stronger key than containing it), and with an anchored key the other
+    /// anchor's too when there is one (both are necessary: `/[a-z]+\s` starts with `/`, which selects
+    /// nothing, and ends with a space); presence (any string comparison is false on a missing or null
+    /// field) when no literal serves.
+    private static func stringKeys(of leaf: FieldStringCondition) -> [IndexKey] {
         let matcher = leaf.matcher
         let exact = matcher.exact.normalizedMembers
         if matcher.wildcards.isEmpty, matcher.regexes.isEmpty, !exact.isEmpty {
-            return IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
-                                         match: .equals, values: exact)])
+            return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
+                                          match: .equals, values: exact)])]
         }
-        guard !exact.isEmpty || !matcher.wildcards.isEmpty || !matcher.regexes.isEmpty else { return presence(of: leaf.field) }
-        // An exact member is its own literal: a value equal to it starts with it, ends with it and contains it.
+        guard !exact.isEmpty || !matcher.wildcards.isEmpty || !matcher.regexes.isEmpty else { return [presence(of: leaf.field)] }
+        /// Each comparison's literals (an exact member is its own), or nil when one has none.
+        func literals(_ wildcard: (WildcardPattern) -> [UInt8], _ regex: (RegexFacts) -> [[UInt8]]) -> [[UInt8]]? {
+            var all = exact
+            for pattern in matcher.wildcards {
+                let literal = wildcard(pattern)
+                if literal.isEmpty { return nil }
+                all.append(literal)
+            }
+            for expression in matcher.regexes {
+                let alternatives = regex(expression.facts)
+                if alternatives.isEmpty { return nil }
+                all += alternatives
+            }
+            return all
+        }
         // (A literal's first or last bytes are as necessary as all of it.)
         let longest = AnchoredLiteralSet.longestLiteral
-        let prefixes = (exact + matcher.wildcards.map(\.leadingLiteral) + matcher.regexes.map(\.facts.leadingLiteral))
-            .map { Array($0.prefix(longest)) }
-        let suffixes = (exact + matcher.wildcards.map(\.trailingLiteral) + matcher.regexes.map(\.facts.trailingLiteral))
-            .map { Array($0.suffix(longest)) }
+        let prefixes = literals(\.leadingLiteral, \.leadingLiterals)?.map { Array($0.prefix(longest)) }
+        let suffixes = literals(\.trailingLiteral, \.trailingLiterals)?.map { Array($0.suffix(longest)) }
         // Regular expressions give no contained literal, so only anchored ones serve with them.
-        let contained = matcher.regexes.isEmpty ? exact + matcher.wildcards.map(\.longestLiteral) : []
-        let choices: [(match: Term.Match, literals: [[UInt8]], shortest: Int)] = [
-            (.prefix, prefixes, prefixes.map(\.count).min() ?? 0),
-            (.suffix, suffixes, suffixes.map(\.count).min() ?? 0),
-            (.contains, contained, contained.map(\.count).min().map { $0 >= SubstringSet.minimumLength ? $0 : 0 } ?? 0),
-        ]
-        // `max` keeps the first of equals, so anchored literals win ties.
-        guard let best = choices.max(by: { $0.shortest < $1.shortest }), best.shortest > 0 else { return presence(of: leaf.field) }
-        var literals: [[UInt8]] = []
-        for literal in best.literals where !literals.contains(literal) { literals.append(literal) }
-        return IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.caseInsensitive, match: best.match, values: literals)])
+        let contained = matcher.regexes.isEmpty ? literals(\.longestLiteral, { _ in [] }) : nil
+        var choices: [(match: Term.Match, literals: [[UInt8]], shortest: Int)] = []
+        if let prefixes { choices.append((.prefix, prefixes, prefixes.map(\.count).min() ?? 0)) }
+        if let suffixes { choices.append((.suffix, suffixes, suffixes.map(\.count).min() ?? 0)) }
+        if let contained, let shortest = contained.map(\.count).min(), shortest >= SubstringSet.minimumLength {
+            choices.append((.contains, contained, shortest))
+        }
+        // A stable sort: anchored literals stay first among equals.
+        let ranked = choices.enumerated().sorted { $0.element.shortest != $1.element.shortest
+            ? $0.element.shortest > $1.element.shortest : $0.offset < $1.offset }.map(\.element)
+        guard let best = ranked.first, best.shortest > 0 else { return [presence(of: leaf.field)] }
+        var chosen = [best]
+        if best.match != .contains, let other = ranked.first(where: { $0.match != best.match && $0.match != .contains }) {
+            chosen.append(other)
+        }
+        return chosen.map { choice in
+            var distinct: [[UInt8]] = []
+            for literal in choice.literals where !distinct.contains(literal) { distinct.append(literal) }
+            return IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.caseInsensitive, match: choice.match, values: distinct)])
+        }
     }
 
     /// The key that `field` has a value (a comparison of it can only be true then).

@@ -102,12 +102,18 @@ struct RegexFacts: Sendable {
     private(set) var required: [UInt8] = []
     private(set) var first: ByteClass?
     private(set) var last: ByteClass?
-    /// The ASCII characters every match starts with: the top level's leading elements that are a
-    /// character written literally (or escaped) and occur exactly once (`/var/run/\w+` starts with
-    /// `/var/run/`, `php?` with `ph`); lowercased when case is ignored.
-    private(set) var leadingLiteral: [UInt8] = []
-    /// The ASCII characters every match ends with, likewise from the trailing elements.
-    private(set) var trailingLiteral: [UInt8] = []
+    /// The strings every match starts with one of, from the top level's leading elements that occur
+    /// exactly once: a character written literally or escaped (`/var/run/\w+` starts with
+    /// `/var/run/`, `php?` with `ph`) and, when case is ignored, `\s` or `\d` as each of their ASCII
+    /// characters (`\d/x` starts with `0/x`, `1/x`, …), while there are at most
+    /// ``maximumAlternatives``; lowercased when case is ignored. (Only then: a non-ASCII value
+    /// satisfies every case-insensitive key of the rule index, and `\s` and `\d` match non-ASCII
+    /// characters too.) Empty when the first element is none of these.
+    private(set) var leadingLiterals: [[UInt8]] = []
+    /// Likewise, the strings every match ends with one of, from the trailing elements.
+    private(set) var trailingLiterals: [[UInt8]] = []
+    /// The most strings ``leadingLiterals`` and ``trailingLiterals`` list.
+    static let maximumAlternatives = 16
 
     /// A set of ASCII bytes.
     struct ByteClass: Sendable, Equatable {
@@ -118,6 +124,9 @@ struct RegexFacts: Sendable {
                 if byte < 64 { bits.0 |= 1 << UInt64(byte) } else { bits.1 |= 1 << UInt64(byte - 64) }
             }
         }
+
+        /// The ASCII bytes in the set, ascending.
+        var members: [UInt8] { (0 ..< 0x80).filter { admits(UInt8($0)) }.map { UInt8($0) } }
 
         /// Whether `byte` is in the set; any non-ASCII byte is.
         @inline(__always)
@@ -149,18 +158,29 @@ struct RegexFacts: Sendable {
         }
         if let head = elements.first, head.mustOccur { first = head.characters }
         if let tail = elements.last, tail.mustOccur { last = tail.characters }
-        leadingLiteral = Self.literalRun(elements, caseInsensitive: caseInsensitive)
-        trailingLiteral = Self.literalRun(elements.reversed(), caseInsensitive: caseInsensitive).reversed()
+        leadingLiterals = Self.literalRuns(elements, caseInsensitive: caseInsensitive)
+        trailingLiterals = Self.literalRuns(elements.reversed(), caseInsensitive: caseInsensitive).map { $0.reversed() }
     }
 
-    /// The literals of `elements` up to the first that is not a literal occurring exactly once.
-    private static func literalRun(_ elements: some Sequence<Element>, caseInsensitive: Bool) -> [UInt8] {
-        var run: [UInt8] = []
+    /// The strings `elements` (read in the order given) begin with one of, up to the first element
+    /// that is not a literal or (case ignored) a character class occurring exactly once, or that
+    /// would make more than ``maximumAlternatives``; empty when that is the first.
+    private static func literalRuns(_ elements: some Sequence<Element>, caseInsensitive: Bool) -> [[UInt8]] {
+        var runs: [[UInt8]] = [[]]
         for element in elements {
-            guard let literal = element.literal, element.occursOnce else { break }
-            run.append(caseInsensitive ? ByteText.fold(literal) : literal)
+            guard element.occursOnce else { break }
+            let characters: [UInt8]
+            if let literal = element.literal {
+                characters = [caseInsensitive ? ByteText.fold(literal) : literal]
+            } else if caseInsensitive, let members = element.characters?.members {
+                characters = Array(Set(members.map(ByteText.fold))).sorted()
+            } else {
+                break
+            }
+            guard !characters.isEmpty, runs.count * characters.count <= maximumAlternatives else { break }
+            runs = runs.flatMap { run in characters.map { run + [$0] } }
         }
-        return run
+        return runs[0].isEmpty ? [] : runs
     }
 
     /// Whether `bytes` have every required character and fit `first` and `last`.

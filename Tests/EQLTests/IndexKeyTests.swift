@@ -70,6 +70,25 @@ import Testing
         #expect(try key(#"any where process.name regex """.*\.sh""""#) == "process.name$==.sh")
         #expect(try key(#"any where process.name regex "(a|b)x+""#) == "process.name?", "no literal occurring once at either end")
         #expect(try key(#"any where process.name : ("*curl*", "curl*")"#) == "process.name*:curl", "one pattern has no prefix")
+        #expect(try key(#"any where process.name regex~ """[a-z]+\d/X""""#) == "process.name$:" + (0 ... 9).map { "\($0)/x" }.joined(separator: ","),
+                "ignoring case, \\d is each ASCII digit (a non-ASCII value satisfies every case-insensitive key)")
+        #expect(try key(#"any where process.name regex """[a-z]+\d/x""""#) == "process.name$==/x",
+                "with case, \\d also matches non-ASCII digits: the literal stops there")
+        #expect(try key(#"any where process.name regex~ """\w/x""""#) == "process.name$:/x", "\\w has too many characters")
+    }
+
+    @Test func bothAnchorsAreKeysWhenAComparisonHasBoth() throws {
+        var indexed = try IndexedQueries([#"process where event.type == "start" and process.executable regex~ """/[a-z0-9\s_\-\\./]+\s""""#])
+        let catalog = indexed.catalog
+        let keys = try #require(indexed.queries[0].indexRequirement(in: catalog)?.filters.first)
+        #expect(keys.map { $0.terms.map { catalog.path(of: $0.field) + $0.match.marker + ":" + $0.strings.joined(separator: ",") } }
+                == [["process.executable^:/"], ["process.executable$:\t,\n,\u{0B},\u{0C},\r, "]],
+                "the prefix selects nothing, the suffix (a trailing \\s) nearly everything out")
+        func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
+        #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"executable":"/usr/bin/ls"}}"#) == [])
+        #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"executable":"/tmp/ls "}}"#) == [0])
+        #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"executable":"/tmp/ls\u2003"}}"#) == [0],
+                "non-ASCII: a Unicode space ends it as \\s matches")
     }
 
     @Test func noKeyWithoutANecessaryFiniteSet() throws {
