@@ -35,26 +35,17 @@ public struct RuleIndex: Sendable {
     /// (`item << slotBits | slot`).
     private struct FieldEntry: Sendable {
         let field: FieldID
-        /// Case-sensitive values, and for each the key slots keyed on it.
-        let exact: ByteStringSet
-        let exactSlots: [KeySlots]
-        /// Lowercased values of case-insensitive keys, and for each the key slots keyed on it.
-        let folded: ByteStringSet
-        let foldedSlots: [KeySlots]
-        /// Literals that values must contain, case-sensitive and lowercased, and for each the key slots.
-        let containedExact: SubstringSet
-        let containedExactSlots: [KeySlots]
-        let containedFolded: SubstringSet
-        let containedFoldedSlots: [KeySlots]
-        /// Literals that values must start or end with, case-sensitive and lowercased, and for each the key slots.
-        let prefixExact: AnchoredLiteralSet
-        let prefixExactSlots: [KeySlots]
-        let prefixFolded: AnchoredLiteralSet
-        let prefixFoldedSlots: [KeySlots]
-        let suffixExact: AnchoredLiteralSet
-        let suffixExactSlots: [KeySlots]
-        let suffixFolded: AnchoredLiteralSet
-        let suffixFoldedSlots: [KeySlots]
+        /// Case-sensitive values, and lowercased values of case-insensitive keys.
+        let exact: Keyed<ByteStringSet>
+        let folded: Keyed<ByteStringSet>
+        /// Literals that values must contain, case-sensitive and lowercased.
+        let containedExact: Keyed<SubstringSet>
+        let containedFolded: Keyed<SubstringSet>
+        /// Literals that values must start or end with, case-sensitive and lowercased.
+        let prefixExact: Keyed<AnchoredLiteralSet>
+        let prefixFolded: Keyed<AnchoredLiteralSet>
+        let suffixExact: Keyed<AnchoredLiteralSet>
+        let suffixFolded: Keyed<AnchoredLiteralSet>
         /// Whether any literal is lowercased (contained, leading or trailing).
         let hasFoldedLiterals: Bool
         /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
@@ -63,6 +54,13 @@ public struct RuleIndex: Sendable {
         let presentSlots: KeySlots
         /// Every key slot with a term on the field (for values that are not strings).
         let allSlots: KeySlots
+    }
+
+    /// A set of one field's values or literals, and for each member (by its position in the set) the
+    /// key slots keyed on it.
+    private struct Keyed<Members: Sendable>: Sendable {
+        let members: Members
+        let slots: [KeySlots]
     }
 
     /// The requirement of each query, `nil` for queries evaluated on every event.
@@ -133,8 +131,10 @@ public struct RuleIndex: Sendable {
         self.itemFilterBits = itemFilterBits
         presetSlots = preset
         entries = fields.map { field in
-            /// The distinct values of the field's terms of one kind, and for each the key slots keyed on it.
-            func valuesAndSlots(caseInsensitive: Bool, match: IndexKey.Term.Match) -> ([[UInt8]], [KeySlots]) {
+            /// The distinct values of the field's terms of one kind, made into a set by `make`, and for
+            /// each the key slots keyed on it.
+            func keyed<Members>(caseInsensitive: Bool, _ match: IndexKey.Term.Match,
+                                _ make: ([[UInt8]], Bool) -> Members) -> Keyed<Members> {
                 var values: [[UInt8]] = []
                 var slots: [[Int32]] = []
                 for (slot, term) in terms
@@ -144,16 +144,12 @@ public struct RuleIndex: Sendable {
                         if slots[position].last != slot { slots[position].append(slot) }
                     }
                 }
-                return (values, slots.map { KeySlots($0, slotCount: slotCount) })
+                return Keyed(members: make(values, caseInsensitive), slots: slots.map { KeySlots($0, slotCount: slotCount) })
             }
-            let (exactValues, exactSlots) = valuesAndSlots(caseInsensitive: false, match: .equals)
-            let (foldedValues, foldedSlots) = valuesAndSlots(caseInsensitive: true, match: .equals)
-            let (exactLiterals, containedExactSlots) = valuesAndSlots(caseInsensitive: false, match: .contains)
-            let (foldedLiterals, containedFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .contains)
-            let (exactPrefixes, prefixExactSlots) = valuesAndSlots(caseInsensitive: false, match: .prefix)
-            let (foldedPrefixes, prefixFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .prefix)
-            let (exactSuffixes, suffixExactSlots) = valuesAndSlots(caseInsensitive: false, match: .suffix)
-            let (foldedSuffixes, suffixFoldedSlots) = valuesAndSlots(caseInsensitive: true, match: .suffix)
+            let values = { ByteStringSet(normalized: $0, caseInsensitive: $1) }
+            let contained = { SubstringSet($0, folding: $1) }
+            let prefixes = { AnchoredLiteralSet($0, anchor: .start, folding: $1) }
+            let suffixes = { AnchoredLiteralSet($0, anchor: .end, folding: $1) }
             let isFoldedLiteral: (IndexKey.Term) -> Bool = { $0.caseInsensitive && [.contains, .prefix, .suffix].contains($0.match) }
             /// The key slots of the field's terms that `includes` accepts.
             func slots(where includes: (IndexKey.Term) -> Bool) -> KeySlots {
@@ -162,19 +158,14 @@ public struct RuleIndex: Sendable {
                 return KeySlots(found, slotCount: slotCount)
             }
             return FieldEntry(field: field,
-                              exact: ByteStringSet(normalized: exactValues, caseInsensitive: false), exactSlots: exactSlots,
-                              folded: ByteStringSet(normalized: foldedValues, caseInsensitive: true), foldedSlots: foldedSlots,
-                              containedExact: SubstringSet(exactLiterals, folding: false), containedExactSlots: containedExactSlots,
-                              containedFolded: SubstringSet(foldedLiterals, folding: true),
-                              containedFoldedSlots: containedFoldedSlots,
-                              prefixExact: AnchoredLiteralSet(exactPrefixes, anchor: .start, folding: false),
-                              prefixExactSlots: prefixExactSlots,
-                              prefixFolded: AnchoredLiteralSet(foldedPrefixes, anchor: .start, folding: true),
-                              prefixFoldedSlots: prefixFoldedSlots,
-                              suffixExact: AnchoredLiteralSet(exactSuffixes, anchor: .end, folding: false),
-                              suffixExactSlots: suffixExactSlots,
-                              suffixFolded: AnchoredLiteralSet(foldedSuffixes, anchor: .end, folding: true),
-                              suffixFoldedSlots: suffixFoldedSlots,
+                              exact: keyed(caseInsensitive: false, .equals, values),
+                              folded: keyed(caseInsensitive: true, .equals, values),
+                              containedExact: keyed(caseInsensitive: false, .contains, contained),
+                              containedFolded: keyed(caseInsensitive: true, .contains, contained),
+                              prefixExact: keyed(caseInsensitive: false, .prefix, prefixes),
+                              prefixFolded: keyed(caseInsensitive: true, .prefix, prefixes),
+                              suffixExact: keyed(caseInsensitive: false, .suffix, suffixes),
+                              suffixFolded: keyed(caseInsensitive: true, .suffix, suffixes),
                               hasFoldedLiterals: terms.contains { $0.term.field == field && isFoldedLiteral($0.term) },
                               foldedLiteralsAll: slots(where: isFoldedLiteral),
                               presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true })
@@ -249,28 +240,28 @@ public struct RuleIndex: Sendable {
                     case .string:
                         mark(entry.pointee.presentSlots)
                         event.withBytes(of: slot.stringBytes) { bytes in
-                            if !entry.pointee.exact.isEmpty, let member = entry.pointee.exact.index(of: bytes) {
-                                mark(entry.pointee.exactSlots[member])
+                            if !entry.pointee.exact.members.isEmpty, let member = entry.pointee.exact.members.index(of: bytes) {
+                                mark(entry.pointee.exact.slots[member])
                             }
-                            if !entry.pointee.folded.isEmpty, let member = entry.pointee.folded.index(of: bytes) {
-                                mark(entry.pointee.foldedSlots[member])
+                            if !entry.pointee.folded.members.isEmpty, let member = entry.pointee.folded.members.index(of: bytes) {
+                                mark(entry.pointee.folded.slots[member])
                             }
-                            if !entry.pointee.containedExact.isEmpty {
-                                entry.pointee.containedExact.forEachOccurring(in: bytes) { mark(entry.pointee.containedExactSlots[$0]) }
+                            if !entry.pointee.containedExact.members.isEmpty {
+                                entry.pointee.containedExact.members.forEachOccurring(in: bytes) { mark(entry.pointee.containedExact.slots[$0]) }
                             }
-                            if !entry.pointee.prefixExact.isEmpty {
-                                entry.pointee.prefixExact.forEachMatching(in: bytes) { mark(entry.pointee.prefixExactSlots[$0]) }
+                            if !entry.pointee.prefixExact.members.isEmpty {
+                                entry.pointee.prefixExact.members.forEachMatching(in: bytes) { mark(entry.pointee.prefixExact.slots[$0]) }
                             }
-                            if !entry.pointee.suffixExact.isEmpty {
-                                entry.pointee.suffixExact.forEachMatching(in: bytes) { mark(entry.pointee.suffixExactSlots[$0]) }
+                            if !entry.pointee.suffixExact.members.isEmpty {
+                                entry.pointee.suffixExact.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixExact.slots[$0]) }
                             }
                             if entry.pointee.hasFoldedLiterals {
                                 if ByteText.isASCII(bytes) {
-                                    if !entry.pointee.containedFolded.isEmpty {
-                                        entry.pointee.containedFolded.forEachOccurring(in: bytes) { mark(entry.pointee.containedFoldedSlots[$0]) }
+                                    if !entry.pointee.containedFolded.members.isEmpty {
+                                        entry.pointee.containedFolded.members.forEachOccurring(in: bytes) { mark(entry.pointee.containedFolded.slots[$0]) }
                                     }
-                                    entry.pointee.prefixFolded.forEachMatching(in: bytes) { mark(entry.pointee.prefixFoldedSlots[$0]) }
-                                    entry.pointee.suffixFolded.forEachMatching(in: bytes) { mark(entry.pointee.suffixFoldedSlots[$0]) }
+                                    entry.pointee.prefixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.prefixFolded.slots[$0]) }
+                                    entry.pointee.suffixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixFolded.slots[$0]) }
                                 } else {
                                     mark(entry.pointee.foldedLiteralsAll)
                                 }
