@@ -9,8 +9,10 @@ import ECS
 ///
 /// Extracted from the compiled conditions, so it agrees with them by construction: the leaves it
 /// understands are `field == "a"`, `field in ("a", "b")`, `field in~ (…)`, `field : "a"` /
-/// `field : ("a", "b")`, `field like "a"` and `field regex "a"`, and the category of `process
-/// where`. Without wildcards they give an ``Term/Match/equals`` term. With wildcards or regular
+/// `field : ("a", "b")`, `field like "a"` and `field regex "a"`, the category of `process
+/// where`, and `field != null` (which every stage of `sequence by field` has for a join key that is
+/// not optional: Elasticsearch leaves events without one out), a ``Term/Match/present`` term.
+/// Without wildcards the string comparisons give an ``Term/Match/equals`` term. With wildcards or regular
 /// expressions, the literals every match starts with (`/tmp/*` and `/tmp/[a-z]+` start with
 /// `/tmp/`), ends with (`*.sh`) or, without regular expressions, contains (each pattern's longest
 /// literal run: `*curl*` contains `curl`, when every run has at least
@@ -118,6 +120,9 @@ public struct IndexKey: Sendable, Equatable {
         switch condition {
         case let leaf as FieldStringCondition:
             return stringKeys(of: leaf)
+        case let leaf as FieldIsNullCondition where leaf.negated:
+            // `field != null`, and a sequence's mandatory join key.
+            return [presence(of: leaf.field)]
         case let leaf as CategoryCondition:
             return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: false, match: .equals, values: [leaf.category])])]
         case let and as AndCondition:

@@ -190,22 +190,37 @@ import Testing
         #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash"},"container":{"id":"c1"}}"#) == [4])
     }
 
+    @Test("a sequence's join keys must be there, unless optional; so must a field compared with != null")
+    func presentJoinKeysAndNotNull() throws {
+        var indexed = try IndexedQueries([
+            #"sequence by container.id [process where process.name == "curl"] [process where process.name == "sh"]"#,
+            #"sequence by ?container.id [process where process.name == "curl"] [process where process.name == "sh"]"#,
+            #"process where process.name == "sh" and process.parent.executable != null"#,
+        ])
+        func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"curl"}}"#) == [1],
+                "Elasticsearch leaves events without a mandatory join key out of sequences")
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"curl"},"container":{"id":"c"}}"#) == [0, 1])
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"sh","parent":{"executable":null}}}"#) == [1])
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"name":"sh","parent":{"executable":"/bin/x"}}}"#) == [1, 2])
+    }
+
     @Test("each candidate comes with the filters whose keys all hold, and an unkeyed query with all")
     func candidateFilters() throws {
         var indexed = try IndexedQueries([
             #"sequence by host.id [process where process.name == "curl"] [network where destination.port == 4444] [file where file.name : "*.sh"]"#,
             #"any where length(process.name) > 3"#,
         ])
-        let network = try indexed.offered(#"{"event":{"category":"network"},"destination":{"port":4444},"process":{"name":"curl"}}"#)
+        let network = try indexed.offered(#"{"event":{"category":"network"},"destination":{"port":4444},"process":{"name":"curl"},"host":{"id":"h"}}"#)
         #expect(network.queries == [0, 1])
         #expect(network.filters[0] == 0b010, "the network stage only: the process stage needs the process category")
         #expect(network.filters[1] == UInt64.max, "no requirement: every filter")
-        let both = try indexed.offered(#"{"event":{"category":["process","file"]},"process":{"name":"curl"},"file":{"name":"x.sh"}}"#)
+        let both = try indexed.offered(#"{"event":{"category":["process","file"]},"process":{"name":"curl"},"file":{"name":"x.sh"},"host":{"id":"h"}}"#)
         #expect(both.filters[0] == 0b101)
         // The same Candidates value across events: the bits of the last event do not stay.
         var candidates = RuleIndex.Candidates(queryCount: 2)
-        for (json, expected) in [(#"{"event":{"category":"process"},"process":{"name":"curl"}}"#, UInt64(0b001)),
-                                 (#"{"event":{"category":"file"},"file":{"name":"a.sh"}}"#, UInt64(0b100))] {
+        for (json, expected) in [(#"{"event":{"category":"process"},"process":{"name":"curl"},"host":{"id":"h"}}"#, UInt64(0b001)),
+                                 (#"{"event":{"category":"file"},"file":{"name":"a.sh"},"host":{"id":"h"}}"#, UInt64(0b100))] {
             let event = try indexed.read(json)
             indexed.index.candidates(of: event, into: &candidates)
             #expect(candidates.queries == [0, 1] && candidates.filters[0] == expected, "\(json)")
