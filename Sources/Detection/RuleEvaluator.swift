@@ -6,6 +6,9 @@ import HeapModule
 public struct EvaluatorStatistics: Sendable {
     /// Events evaluated.
     public var events = 0
+    /// Rules tested, summed over the events: those the rule index left for each event (every rule
+    /// without the index). Over ``events``, how well the index prunes.
+    public var candidateRules = 0
     /// Events that reached a sequence rule after its time had already been released (later than
     /// the allowed lateness); single-event rules still saw them.
     public var lateEvents = 0
@@ -183,6 +186,7 @@ public struct RuleEvaluator {
         if let index {
             index.candidates(of: event, into: &candidates)
             offered = candidates.queries
+            statistics.candidateRules += offered.count
             offeredFilters = candidates.filters
             let singles = singleQueries.count
             while next < offered.count, offered[next] < singles {
@@ -190,6 +194,7 @@ public struct RuleEvaluator {
                 next += 1
             }
         } else {
+            statistics.candidateRules += ruleSet.rules.count
             for index in singleQueries.indices where matchesSingle(index, event) { raise(single: index, event: event, into: &alerts) }
         }
         guard !timelines.isEmpty else { return }

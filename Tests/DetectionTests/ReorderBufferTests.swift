@@ -87,3 +87,26 @@ import Testing
         }
     }
 }
+
+/// The evaluator counts the rules it tests on each event (``EvaluatorStatistics/candidateRules``):
+/// how well the rule index prunes, without timing anything.
+@Suite struct CandidateRuleCountTests {
+    @Test func everyRuleOnEveryEventWithoutTheIndexOnlyOpensslEventsWithIt() throws {
+        let rules = try loadFoundingRules()
+        let events = try ReorderBufferTests.sortedSample(rules: rules)
+        func candidates(usesRuleIndex: Bool) -> Int {
+            var evaluator = RuleEvaluator(ruleSet: rules, allowedLateness: 5_000_000_000, usesRuleIndex: usesRuleIndex)
+            var alerts: [Alert] = []
+            evaluator.process(events, into: &alerts)
+            evaluator.finish(into: &alerts)
+            #expect(alerts.count == 35)
+            return evaluator.statistics.candidateRules
+        }
+        #expect(candidates(usesRuleIndex: false) == events.count * rules.rules.count)
+        // Both founding rules need process.name == "openssl": the index offers nothing else.
+        let name = try #require(rules.catalog.id(of: "process.name"))
+        let openssl = events.filter { $0.values(of: name).contains(.string("openssl")) }.count
+        let indexed = candidates(usesRuleIndex: true)
+        #expect(indexed > 0 && indexed <= 2 * openssl, "\(indexed) rules tested, \(openssl) openssl events of \(events.count)")
+    }
+}

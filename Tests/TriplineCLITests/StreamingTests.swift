@@ -91,6 +91,7 @@ struct StreamingTests {
         #expect(body.contains("tripline_dead_letters_total 1"), "\(body)")
         #expect(body.contains("tripline_alerts_total{rule=\"Openssl Client or Server Activity\"} 2"), "\(body)")
         #expect(body.contains("tripline_batch_latency_seconds"), "\(body)")
+        #expect(body.contains("tripline_candidate_rules_total "), "\(body)")
     }
 }
 

@@ -75,10 +75,12 @@ struct OutputStage {
         let old = statistics[shard]
         statistics[shard] = new
         report.lateEvents += new.lateEvents - old.lateEvents
+        report.candidateRules += new.candidateRules - old.candidateRules
         report.untimedEvents += new.untimedEvents - old.untimedEvents
         report.evictions += new.evictions - old.evictions
         report.earlyReleases += new.earlyReleases - old.earlyReleases
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))
+        metrics.candidateRules.increment(by: Int64(new.candidateRules - old.candidateRules))
         metrics.untimedEvents.increment(by: Int64(new.untimedEvents - old.untimedEvents))
         metrics.evictions.increment(by: Int64(new.evictions - old.evictions))
         metrics.earlyReleases.increment(by: Int64(new.earlyReleases - old.earlyReleases))

@@ -10,6 +10,8 @@ public struct RunReport: Sendable {
     public var alerts = 0
     /// Detections per rule name (a sequence counts once).
     public var detectionsByRule: [String: Int] = [:]
+    /// Rules tested, summed over the events: those the rule index did not rule out.
+    public var candidateRules = 0
     /// Events too late in event time for sequence rules.
     public var lateEvents = 0
     /// Events without a timestamp, which sequence rules could not order.

@@ -160,6 +160,9 @@ struct BenchResults {
             guard let run = throughput[set]?.last, let count = ruleCounts[set] else { continue }
             var text = "\(set.label): \(count.compiled.grouped) rules compiled"
             if set == .linux { text += " (\(count.selected.grouped) tagged OS: Linux of \(count.filesRead.grouped) corpus files, \(count.failed) failed)" }
+            if run.events > 0 {
+                text += String(format: "; %.3g of them tested per event after the rule index", Double(run.candidateRules) / Double(run.events))
+            }
             text += "; detections:"
             lines.append(text)
             var detected = run.detections
