@@ -38,7 +38,8 @@ public struct IndexKey: Sendable, Equatable {
             /// Contain it (it is a literal every matching value holds).
             case contains
             /// Exist: any value but `null` satisfies the term, whose ``values`` are empty (what a
-            /// string comparison without a usable literal still needs: `container.id : "?*"`).
+            /// string comparison without a usable literal still needs, `container.id : "?*"`, and
+            /// what `field != null` and a sequence's mandatory join key say).
             case present
         }
 
