@@ -164,7 +164,6 @@ public struct IndexKey: Sendable, Equatable {
             return [IndexKey(terms: [Term(field: leaf.field, caseInsensitive: matcher.exact.caseInsensitive,
                                           match: .equals, values: exact)])]
         }
-        guard !exact.isEmpty || !matcher.wildcards.isEmpty || !matcher.regexes.isEmpty else { return [presence(of: leaf.field)] }
         /// Each comparison's literals (an exact member is its own), or nil when one has none.
         func literals(_ wildcard: (WildcardPattern) -> [UInt8], _ regex: (RegexFacts) -> [[UInt8]]) -> [[UInt8]]? {
             var all = exact

@@ -9,7 +9,7 @@ import ECS
 /// values (compared as the query compares: case-sensitively for `==`/`in`, lowercased for
 /// `:`/`in~`, exactly as ``ByteStringSet`` probes) or, for a containment term, contains one (all of
 /// a field's literals are found in one pass by a ``SubstringSet``), or for a prefix or suffix term
-/// starts or ends with one (an ``AnchoredLiteralSet`` probe per literal length); a non-ASCII value
+/// starts or ends with one (an ``AnchoredLiteralSet``'s trie, walked from that end); a non-ASCII value
 /// is taken to satisfy every case-insensitive literal; for a presence term, it is not `null`. A number or
 /// boolean value of an indexed field satisfies every key with a term on that field (term queries
 /// compare their string form). Queries without a requirement are candidates for every event.

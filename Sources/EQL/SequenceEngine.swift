@@ -59,11 +59,12 @@ struct SequenceEngine {
     /// Creation order of partials, for eviction and expiry (entries of partials already gone are
     /// skipped). Events arrive in event-time order, so this is also the order of the partials' starts.
     private var creationOrder: Deque<(key: SequenceKey, serial: UInt64, start: Int64)> = []
-    private(set) var liveCount = 0
     /// Live partials by the stage their last event matched: a later stage whose previous one has
     /// none cannot match, so an event there needs no join key read (most events of broad later
     /// stages, `[process where event.action == "exec"]`, find nothing waiting).
     private var liveAtStage: [Int]
+    /// Live partials, over every stage.
+    var liveCount: Int { liveAtStage.reduce(0, +) }
     private var nextSerial: UInt64 = 0
     private var missing: MissingEventChecker?
     private var output: ResultCollector
@@ -189,7 +190,6 @@ struct SequenceEngine {
 
     @inline(__always)
     private mutating func countLive(stage: Int32, by change: Int) {
-        liveCount &+= change
         liveAtStage[Int(stage)] &+= change
     }
 
