@@ -21,7 +21,7 @@ let package = Package(
         // Zstandard's C API (apt: libzstd-dev), for compact retained events.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Events: compact field storage, the JSON byte scanner, field catalog, normalizers.
-        .target(name: "ECS", dependencies: ["CZstd"]),
+        .target(name: "ECS", dependencies: ["CZstd", .product(name: "DequeModule", package: "swift-collections")]),
         // The EQL language: lexer, parser, verifier, compiled evaluators, sequence matcher.
         .target(name: "EQL", dependencies: [
             "ECS",

@@ -25,6 +25,9 @@ public struct EvaluatorStatistics: Sendable {
     public var earlyReleases = 0
     /// Bytes the reorder buffer holds now (events waiting for the allowed lateness to pass).
     public var bufferedBytes = 0
+    /// Events of partial sequences compressed so far: those still held once they were no longer
+    /// recent enough to be kept whole (``RetainedEventCodec``).
+    public var heldEventsCompressed = 0
 
     /// Creates zeroed counters.
     public init() {}
@@ -66,6 +69,8 @@ public struct RuleEvaluator {
     /// Scratch list of candidate rules, reused across events.
     private var candidates: RuleIndex.Candidates
     private var timelines: [Timeline]
+    /// Compresses the events partial sequences hold (nil: they are kept whole).
+    private let codec: RetainedEventCodec?
     private var arrivals: UInt64 = 0
     /// How far behind the newest event time an event may arrive and still be ordered correctly.
     public let allowedLateness: Int64
@@ -83,11 +88,15 @@ public struct RuleEvaluator {
     /// `unboundedStateRetention` (default 1 h) stands in for the `maxspan` of sequences without one.
     /// `usesRuleIndex: false` tests every rule on every event (the reference the index is tested against);
     /// `compressesHeldEvents: false` keeps the events of partial sequences whole (see
-    /// ``RetainedEventCodec``: compressed, they cost about a sixth of the memory).
+    /// ``RetainedEventCodec``: compressed, they cost about a sixth of the memory); otherwise those
+    /// held for less than `wholeHeldSpan` nanoseconds of event time stay whole, within
+    /// `wholeHeldBytes` (either 0: compressed as soon as they are held).
     public init(ruleSet: RuleSet, allowedLateness: Int64 = 5_000_000_000,
                 unboundedStateRetention: Int64 = 3_600_000_000_000,
                 maximumBufferedBytes: Int = RuleEvaluator.defaultMaximumBufferedBytes,
-                usesRuleIndex: Bool = true, compressesHeldEvents: Bool = true) {
+                usesRuleIndex: Bool = true, compressesHeldEvents: Bool = true,
+                wholeHeldSpan: Int64 = RetainedEventCodec.defaultWholeSpan,
+                wholeHeldBytes: Int = RetainedEventCodec.defaultWholeByteLimit) {
         self.maximumBufferedBytes = max(0, maximumBufferedBytes)
         self.ruleSet = ruleSet
         self.factory = AlertFactory(catalog: ruleSet.catalog)
@@ -99,8 +108,10 @@ public struct RuleEvaluator {
         unretainedSingleQueries = singleQueries.map(Unmanaged.passUnretained)
         let readerTimeFields = ruleSet.timestampPaths.compactMap { ruleSet.catalog.id(of: $0) }
         let codec = compressesHeldEvents
-            ? RetainedEventCodec(reader: EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths))
+            ? RetainedEventCodec(reader: EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths),
+                                 wholeSpan: wholeHeldSpan, wholeByteLimit: wholeHeldBytes)
             : nil
+        self.codec = codec
         var timelines: [Timeline] = []
         for rule in ruleSet.rules where rule.query.query.needsOrderedInput {
             if let index = timelines.firstIndex(where: { $0.timeFields == rule.timeFields }) {
@@ -284,6 +295,7 @@ public struct RuleEvaluator {
         statistics.bufferedBytes = bufferedBytes
         statistics.liveSequences = timelines.reduce(0) { $0 + $1.liveSequences }
         statistics.evictions = timelines.reduce(0) { $0 + $1.evictions }
+        statistics.heldEventsCompressed = codec?.compressions ?? 0
     }
 }
 

@@ -62,7 +62,7 @@ struct RetainedEventCodecTests {
     @Test("events are kept whole until the dictionary is learned, then compressed to a fraction and restored exactly")
     func roundTrip() throws {
         var reader = makeReader()
-        let codec = RetainedEventCodec(reader: makeReader())
+        let codec = RetainedEventCodec(reader: makeReader(), wholeSpan: 0)
         var compressedBytes = 0, documentBytes = 0
         for index in 0 ..< 40 {
             var event = try read(document(index), with: &reader, index: index)
@@ -86,7 +86,7 @@ struct RetainedEventCodecTests {
     @Test("escaped strings, decoded beside the document, come back decoded")
     func escapes() throws {
         var reader = makeReader()
-        let codec = RetainedEventCodec(reader: makeReader())
+        let codec = RetainedEventCodec(reader: makeReader(), wholeSpan: 0)
         for index in 0 ..< RetainedEventCodec.dictionarySamples { _ = codec.retain(try read(document(index), with: &reader, index: index)) }
         let event = try read(document(99, commandLine: #"sh -c \"echo \u00e9t\u00e9 > /tmp/x\""#), with: &reader, index: 99)
         #expect(event.storage.count > event.documentLength, "the decoded command line is stored after the document")
@@ -96,6 +96,55 @@ struct RetainedEventCodecTests {
         expectSame(restored, event)
         let commandLine = FieldCatalog.Builder(paths: Self.paths).id(of: "process.command_line")!
         #expect(restored.string(commandLine) == #"sh -c "echo été > /tmp/x""#)
+    }
+
+    /// A codec that has learned its dictionary and keeps events whole for one second of event time,
+    /// within `byteLimit`.
+    func learnedCodec(reader: inout EventReader, byteLimit: Int = 1 << 20) throws -> RetainedEventCodec {
+        let codec = RetainedEventCodec(reader: makeReader(), wholeSpan: 1_000_000_000, wholeByteLimit: byteLimit)
+        for index in 0 ..< RetainedEventCodec.dictionarySamples { _ = codec.retain(try read(document(index), with: &reader, index: index)) }
+        #expect(codec.hasDictionary)
+        return codec
+    }
+
+    /// Event `index` of the stream, at `seconds` of event time.
+    func event(_ index: Int, at seconds: Double, with reader: inout EventReader) throws -> Event {
+        var event = try read(document(index), with: &reader, index: index)
+        event.timestamp = 1_800_000_000_000_000_000 + Int64(seconds * 1e9)
+        return event
+    }
+
+    @Test("a recent event stays whole; once older than the span, it is compressed in place if still held, dropped if not")
+    func deferredCompression() throws {
+        var reader = makeReader()
+        let codec = try learnedCodec(reader: &reader)
+        let heldEvent = try event(100, at: 0, with: &reader)
+        let held = codec.retain(heldEvent)
+        _ = codec.retain(try event(101, at: 0.5, with: &reader)) // its partial sequence ended
+        let copy = held // a partial sequence grown from the first holds the same event
+        #expect(!held.isCompressed && held.heapBytes == heldEvent.heapBytes)
+        _ = codec.retain(try event(102, at: 1.0, with: &reader))
+        #expect(!held.isCompressed && codec.compressions == 0, "exactly a span later is still recent")
+        _ = codec.retain(try event(103, at: 1.2, with: &reader))
+        #expect(held.isCompressed && copy.isCompressed)
+        #expect(held.heapBytes * 4 < heldEvent.documentLength)
+        #expect(codec.compressions == 1, "the event nothing held was not compressed")
+        expectSame(copy.restored(by: codec), heldEvent)
+        _ = codec.retain(try event(104, at: 1.6, with: &reader))
+        #expect(codec.compressions == 1, "the event nothing held was dropped whole")
+        #expect(copy.timestamp == heldEvent.timestamp)
+    }
+
+    @Test("past the byte limit, the oldest held events are compressed however recent")
+    func byteLimit() throws {
+        var reader = makeReader()
+        let size = try read(document(200), with: &reader, index: 200).heapBytes
+        let codec = try learnedCodec(reader: &reader, byteLimit: size * 5 / 2)
+        let events = try (200 ..< 206).map { try event($0, at: 0, with: &reader) }
+        let held = events.map(codec.retain)
+        #expect(held.map(\.isCompressed) == [true, true, true, true, false, false])
+        #expect(codec.compressions == 4)
+        for (retained, original) in zip(held, events) { expectSame(retained.restored(by: codec), original) }
     }
 
     @Test("a retained event kept whole needs no codec")
@@ -108,7 +157,7 @@ struct RetainedEventCodecTests {
     @Test("a stream of the same kind of documents keeps its first dictionary")
     func steadyStream() throws {
         var reader = makeReader()
-        let codec = RetainedEventCodec(reader: makeReader(), monitorWindow: 64)
+        let codec = RetainedEventCodec(reader: makeReader(), monitorWindow: 64, wholeSpan: 0)
         for index in 0 ..< RetainedEventCodec.dictionarySamples + 64 * 20 {
             _ = codec.retain(try read(document(index), with: &reader, index: index))
         }
@@ -119,7 +168,7 @@ struct RetainedEventCodecTests {
     func drift() throws {
         var reader = makeReader()
         let window = 64
-        let codec = RetainedEventCodec(reader: makeReader(), monitorWindow: window)
+        let codec = RetainedEventCodec(reader: makeReader(), monitorWindow: window, wholeSpan: 0)
         var held: [(Event, RetainedEvent)] = []
         for index in 0 ..< RetainedEventCodec.dictionarySamples + window * 2 {
             let event = try read(document(index), with: &reader, index: index)

@@ -81,6 +81,7 @@ struct OutputStage {
         report.earlyReleases += new.earlyReleases - old.earlyReleases
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))
         metrics.candidateRules.increment(by: Int64(new.candidateRules - old.candidateRules))
+        metrics.heldEventsCompressed.increment(by: Int64(new.heldEventsCompressed - old.heldEventsCompressed))
         metrics.untimedEvents.increment(by: Int64(new.untimedEvents - old.untimedEvents))
         metrics.evictions.increment(by: Int64(new.evictions - old.evictions))
         metrics.earlyReleases.increment(by: Int64(new.earlyReleases - old.earlyReleases))

@@ -55,8 +55,9 @@ struct MeasureSequenceMemoryCommand: ParsableCommand {
         var alerts: [Alert] = []
         let batchSize = 4096
 
-        // A codec of its own, measuring the held form of the same events (what it makes is dropped at once).
-        let codec = RetainedEventCodec(reader: reader)
+        // A codec of its own, measuring the compressed form of the same events (what it makes is
+        // dropped at once).
+        let codec = RetainedEventCodec(reader: reader, wholeSpan: 0)
         func feed(_ count: Int) throws -> (events: Int, bytes: Int, heldBytes: Int) {
             var fed = 0, bytes = 0, heldBytes = 0
             while fed < count {
@@ -76,7 +77,10 @@ struct MeasureSequenceMemoryCommand: ParsableCommand {
             return (fed, bytes, heldBytes)
         }
 
-        _ = try feed(min(openKeys, 10_000)) // warm up allocator pools and lookup tables
+        // Warm up allocator pools and lookup tables, and fill the codec's window of events kept whole
+        // (RetainedEventCodec.defaultWholeByteLimit, about 15,000 of these events): a constant per
+        // shard, not a cost per key.
+        _ = try feed(min(openKeys, 30_000))
         let liveBefore = evaluator.statistics.liveSequences
         let residentBefore = ProcessResources.residentBytes ?? 0
         let fed = try feed(openKeys)
