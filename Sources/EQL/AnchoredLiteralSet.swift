@@ -31,9 +31,6 @@ struct AnchoredLiteralSet: Sendable {
     /// The longest literal a set holds.
     static let longestLiteral = 63
 
-    /// Whether the set has no literal.
-    var isEmpty: Bool { literals.isEmpty }
-
     /// Builds the set of `literals` (distinct, of 1 to ``longestLiteral`` bytes).
     init(_ literals: [[UInt8]], anchor: Anchor, folding: Bool) {
         precondition(literals.allSatisfy { !$0.isEmpty && $0.count <= Self.longestLiteral }, "literals of 1 to 63 bytes")

@@ -46,6 +46,9 @@ public struct RuleIndex: Sendable {
         let prefixFolded: Keyed<AnchoredLiteralSet>
         let suffixExact: Keyed<AnchoredLiteralSet>
         let suffixFolded: Keyed<AnchoredLiteralSet>
+        /// Which of the sets above have members: tested from the entry itself, as each set's own
+        /// count is two loads away.
+        let kinds: Kinds
         /// Whether any literal is lowercased (contained, leading or trailing).
         let hasFoldedLiterals: Bool
         /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
@@ -54,6 +57,19 @@ public struct RuleIndex: Sendable {
         let presentSlots: KeySlots
         /// Every key slot with a term on the field (for values that are not strings).
         let allSlots: KeySlots
+    }
+
+    /// The kinds of member set a ``FieldEntry`` has.
+    private struct Kinds: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let exact = Kinds(rawValue: 1 << 0)
+        static let folded = Kinds(rawValue: 1 << 1)
+        static let containedExact = Kinds(rawValue: 1 << 2)
+        static let containedFolded = Kinds(rawValue: 1 << 3)
+        static let prefixExact = Kinds(rawValue: 1 << 4)
+        static let prefixFolded = Kinds(rawValue: 1 << 5)
+        static let suffixExact = Kinds(rawValue: 1 << 6)
+        static let suffixFolded = Kinds(rawValue: 1 << 7)
     }
 
     /// A set of one field's values or literals, and for each member (by its position in the set) the
@@ -157,15 +173,24 @@ public struct RuleIndex: Sendable {
                 for (slot, term) in terms where term.field == field && includes(term) && found.last != slot { found.append(slot) }
                 return KeySlots(found, slotCount: slotCount)
             }
-            return FieldEntry(field: field,
-                              exact: keyed(caseInsensitive: false, .equals, values),
-                              folded: keyed(caseInsensitive: true, .equals, values),
-                              containedExact: keyed(caseInsensitive: false, .contains, contained),
-                              containedFolded: keyed(caseInsensitive: true, .contains, contained),
-                              prefixExact: keyed(caseInsensitive: false, .prefix, prefixes),
-                              prefixFolded: keyed(caseInsensitive: true, .prefix, prefixes),
-                              suffixExact: keyed(caseInsensitive: false, .suffix, suffixes),
-                              suffixFolded: keyed(caseInsensitive: true, .suffix, suffixes),
+            let exact = keyed(caseInsensitive: false, .equals, values)
+            let folded = keyed(caseInsensitive: true, .equals, values)
+            let containedExact = keyed(caseInsensitive: false, .contains, contained)
+            let containedFolded = keyed(caseInsensitive: true, .contains, contained)
+            let prefixExact = keyed(caseInsensitive: false, .prefix, prefixes)
+            let prefixFolded = keyed(caseInsensitive: true, .prefix, prefixes)
+            let suffixExact = keyed(caseInsensitive: false, .suffix, suffixes)
+            let suffixFolded = keyed(caseInsensitive: true, .suffix, suffixes)
+            var kinds: Kinds = []
+            for (kind, slots) in [(Kinds.exact, exact.slots), (.folded, folded.slots), (.containedExact, containedExact.slots),
+                                  (.containedFolded, containedFolded.slots), (.prefixExact, prefixExact.slots),
+                                  (.prefixFolded, prefixFolded.slots), (.suffixExact, suffixExact.slots),
+                                  (.suffixFolded, suffixFolded.slots)] where !slots.isEmpty {
+                kinds.insert(kind)
+            }
+            return FieldEntry(field: field, exact: exact, folded: folded, containedExact: containedExact,
+                              containedFolded: containedFolded, prefixExact: prefixExact, prefixFolded: prefixFolded,
+                              suffixExact: suffixExact, suffixFolded: suffixFolded, kinds: kinds,
                               hasFoldedLiterals: terms.contains { $0.term.field == field && isFoldedLiteral($0.term) },
                               foldedLiteralsAll: slots(where: isFoldedLiteral),
                               presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true })
@@ -239,29 +264,34 @@ public struct RuleIndex: Sendable {
                     switch slot.kind {
                     case .string:
                         mark(entry.pointee.presentSlots)
+                        let kinds = entry.pointee.kinds
                         event.withBytes(of: slot.stringBytes) { bytes in
-                            if !entry.pointee.exact.members.isEmpty, let member = entry.pointee.exact.members.index(of: bytes) {
+                            if kinds.contains(.exact), let member = entry.pointee.exact.members.index(of: bytes) {
                                 mark(entry.pointee.exact.slots[member])
                             }
-                            if !entry.pointee.folded.members.isEmpty, let member = entry.pointee.folded.members.index(of: bytes) {
+                            if kinds.contains(.folded), let member = entry.pointee.folded.members.index(of: bytes) {
                                 mark(entry.pointee.folded.slots[member])
                             }
-                            if !entry.pointee.containedExact.members.isEmpty {
+                            if kinds.contains(.containedExact) {
                                 entry.pointee.containedExact.members.forEachOccurring(in: bytes) { mark(entry.pointee.containedExact.slots[$0]) }
                             }
-                            if !entry.pointee.prefixExact.members.isEmpty {
+                            if kinds.contains(.prefixExact) {
                                 entry.pointee.prefixExact.members.forEachMatching(in: bytes) { mark(entry.pointee.prefixExact.slots[$0]) }
                             }
-                            if !entry.pointee.suffixExact.members.isEmpty {
+                            if kinds.contains(.suffixExact) {
                                 entry.pointee.suffixExact.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixExact.slots[$0]) }
                             }
                             if entry.pointee.hasFoldedLiterals {
                                 if ByteText.isASCII(bytes) {
-                                    if !entry.pointee.containedFolded.members.isEmpty {
+                                    if kinds.contains(.containedFolded) {
                                         entry.pointee.containedFolded.members.forEachOccurring(in: bytes) { mark(entry.pointee.containedFolded.slots[$0]) }
                                     }
-                                    entry.pointee.prefixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.prefixFolded.slots[$0]) }
-                                    entry.pointee.suffixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixFolded.slots[$0]) }
+                                    if kinds.contains(.prefixFolded) {
+                                        entry.pointee.prefixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.prefixFolded.slots[$0]) }
+                                    }
+                                    if kinds.contains(.suffixFolded) {
+                                        entry.pointee.suffixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixFolded.slots[$0]) }
+                                    }
                                 } else {
                                     mark(entry.pointee.foldedLiteralsAll)
                                 }

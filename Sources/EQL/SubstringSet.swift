@@ -27,9 +27,6 @@ struct SubstringSet: Sendable {
     private let headRanges: [Range<Int32>]
     private let headLiterals: [Int32]
 
-    /// Whether the set has no literal.
-    var isEmpty: Bool { literals.isEmpty }
-
     /// Builds the set; every literal must have at least ``minimumLength`` bytes.
     init(_ literals: [[UInt8]], folding: Bool) {
         precondition(literals.allSatisfy { $0.count >= Self.minimumLength }, "literals of at least three bytes")
