@@ -339,6 +339,9 @@ private struct Timeline {
     /// The buffered events, by ``Pending/slot``; `nil` slots are free (listed in `freeSlots`).
     private var held: [HeldEvent?] = []
     private var freeSlots: [Int32] = []
+    /// The rules an event being accepted is relevant to, reused across events (appending to a new
+    /// array per event reallocated it as it grew); a held event keeps an exact copy.
+    private var relevantRules: [RelevantRule] = []
     /// Bytes the buffered events hold (documents and value slots).
     private(set) var bufferedBytes = 0
     /// The newest event time accepted so far.
@@ -372,7 +375,12 @@ private struct Timeline {
         if time > newestTime { newestTime = time }
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
-        var relevantRules: [RelevantRule] = []
+        // Taken out of `self` while it is filled: appending to the stored array while calling
+        // `test` on `self` copied the whole timeline per event.
+        var relevantRules = self.relevantRules
+        self.relevantRules = []
+        relevantRules.removeAll(keepingCapacity: true)
+        defer { self.relevantRules = relevantRules }
         if let candidates {
             for candidate in candidates {
                 test(candidate &- offset, event, memo: memo, among: filters[candidate], into: &relevantRules)
@@ -389,10 +397,10 @@ private struct Timeline {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
-            held[Int(slot)] = HeldEvent(event: kept, relevantRules: relevantRules)
+            held[Int(slot)] = HeldEvent(event: kept, relevantRules: Array(relevantRules))
         } else {
             slot = Int32(held.count)
-            held.append(HeldEvent(event: kept, relevantRules: relevantRules))
+            held.append(HeldEvent(event: kept, relevantRules: Array(relevantRules)))
         }
         buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), slot: slot))
         return .buffered
