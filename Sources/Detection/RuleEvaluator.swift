@@ -145,8 +145,10 @@ public struct RuleEvaluator {
             guard timeline.releasedTime != Int64.min else {
                 if timeline.buffer.isEmpty { continue } else { return Int64.min }
             }
-            let horizon = timeline.rules.reduce(Int64(0)) { longest, rule in
-                max(longest, rule.query.stateHorizon ?? unboundedStateRetention)
+            // Through the compiled queries (references), not the rules: each `DetectionRule` read
+            // was a copy of the whole rule, per rule per batch.
+            let horizon = timeline.queries.reduce(Int64(0)) { longest, query in
+                max(longest, query.stateHorizon ?? unboundedStateRetention)
             }
             let released = timeline.releasedTime == Int64.max ? Int64.max : timeline.releasedTime &- horizon
             settled = min(settled, released)
