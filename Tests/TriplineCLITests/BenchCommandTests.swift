@@ -16,6 +16,8 @@ struct BenchCommandTests {
         }
         #expect(table.contains("latency at half the maximum rate"))
         #expect(table.contains("bytes per live key"))
+        #expect(table.contains("tested per event after the rule index"), "\(table)")
+        #expect(table.contains("held events compressed"), "\(table)")
         // The planted attacks raise exactly the founding rules' expected detections.
         #expect(table.contains("as expected"), "\(table)")
         #expect(!table.contains("MISMATCH"), "\(table)")

@@ -76,6 +76,7 @@ struct OutputStage {
         statistics[shard] = new
         report.lateEvents += new.lateEvents - old.lateEvents
         report.candidateRules += new.candidateRules - old.candidateRules
+        report.heldEventsCompressed += new.heldEventsCompressed - old.heldEventsCompressed
         report.untimedEvents += new.untimedEvents - old.untimedEvents
         report.evictions += new.evictions - old.evictions
         report.earlyReleases += new.earlyReleases - old.earlyReleases

@@ -12,6 +12,9 @@ public struct RunReport: Sendable {
     public var detectionsByRule: [String: Int] = [:]
     /// Rules tested, summed over the events: those the rule index did not rule out.
     public var candidateRules = 0
+    /// Events partial sequences held and compressed, as they were still held once too old to be
+    /// kept whole (``EvaluatorStatistics/heldEventsCompressed``).
+    public var heldEventsCompressed = 0
     /// Events too late in event time for sequence rules.
     public var lateEvents = 0
     /// Events without a timestamp, which sequence rules could not order.

@@ -28,6 +28,8 @@ struct PipelineMeasurement: Codable {
     var lateEvents: Int
     /// Rules tested on the events after the rule index's look-up, summed over the events.
     var candidateRules: Int
+    /// Events sequence rules held and compressed (those still held once no longer recent).
+    var heldEventsCompressed: Int
     /// Whether the events came from a Kafka topic (then ``seconds`` counts from the first record, not
     /// from joining the consumer group).
     var fromKafka: Bool
@@ -117,7 +119,8 @@ struct MeasurePipelineCommand: ParsableCommand {
             alerts: report.alerts, detections: report.detectionsByRule,
             latencyP50: report.alertLatencies.percentileMilliseconds(0.5), latencyP99: report.alertLatencies.percentileMilliseconds(0.99),
             peakResidentBytes: ProcessResources.peakResidentBytes, deadLetters: report.deadLetters, lateEvents: report.lateEvents,
-            candidateRules: report.candidateRules, fromKafka: kafkaTopic != nil)
+            candidateRules: report.candidateRules, heldEventsCompressed: report.heldEventsCompressed,
+            fromKafka: kafkaTopic != nil)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
 
