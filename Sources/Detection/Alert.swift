@@ -41,11 +41,21 @@ public struct Alert: Sendable {
     public let ancestors: [String]
     /// Fields added by enrichers, written as dotted keys.
     public var enrichment: [JSONMember] = []
+    /// The document members made from ``rule`` alone.
+    let ruleMembers: RuleAlertMembers
 
     /// Creates an alert; ``AlertFactory`` is the usual way.
     public init(rule: Rule, kind: Kind, uuid: String, groupID: String?, event: Event?,
                 commonFields: [JSONMember], originalTime: Int64, hostID: String?, reason: String = "",
                 ancestors: [String] = []) {
+        self.init(rule: rule, ruleMembers: RuleAlertMembers(rule), kind: kind, uuid: uuid, groupID: groupID, event: event,
+                  commonFields: commonFields, originalTime: originalTime, hostID: hostID, reason: reason, ancestors: ancestors)
+    }
+
+    /// Creates an alert whose rule's members are already serialized (`ruleMembers`, made from `rule`).
+    init(rule: Rule, ruleMembers: RuleAlertMembers, kind: Kind, uuid: String, groupID: String?, event: Event?,
+         commonFields: [JSONMember], originalTime: Int64, hostID: String?, reason: String, ancestors: [String]) {
+        self.ruleMembers = ruleMembers
         self.reason = reason
         self.ancestors = ancestors
         self.rule = rule

@@ -32,15 +32,27 @@ public struct AlertFactory: Sendable {
 
     /// The alert for a single-event rule.
     public func single(rule: Rule, event: Event) -> Alert {
+        single(rule: rule, members: RuleAlertMembers(rule), event: event)
+    }
+
+    /// The alert for a single-event rule whose document members are serialized (`members`).
+    func single(rule: Rule, members: RuleAlertMembers, event: Event) -> Alert {
         let uuid = Self.digest([rule.ruleID, identity(of: event)])
-        return Alert(rule: rule, kind: .single, uuid: uuid, groupID: nil, event: event.compacted(), commonFields: [],
-                     originalTime: event.timestamp, hostID: hostID(of: event),
+        return Alert(rule: rule, ruleMembers: members, kind: .single, uuid: uuid, groupID: nil, event: event.compacted(),
+                     commonFields: [], originalTime: event.timestamp, hostID: hostID(of: event),
                      reason: reason(rule: rule, event: event), ancestors: [identity(of: event)])
     }
 
     /// The shell alert and one building-block alert per event of a completed sequence.
     /// `joinFields` are the `by` paths and `joinValues` their values, in order.
     public func sequence(rule: Rule, events: [Event], joinFields: [String], joinValues: [FieldValue]) -> [Alert] {
+        sequence(rule: rule, members: RuleAlertMembers(rule), events: events, joinFields: joinFields, joinValues: joinValues)
+    }
+
+    /// ``sequence(rule:events:joinFields:joinValues:)`` for a rule whose document members are
+    /// serialized (`members`).
+    func sequence(rule: Rule, members: RuleAlertMembers, events: [Event], joinFields: [String],
+                  joinValues: [FieldValue]) -> [Alert] {
         let identities = events.map(identity(of:))
         let shellID = Self.digest([rule.ruleID] + identities)
         let groupID = Self.digest(["group", rule.ruleID] + identities)
@@ -52,12 +64,13 @@ public struct AlertFactory: Sendable {
         for (index, event) in events.enumerated() {
             let uuid = Self.digest([shellID, String(index), identities[index]])
             buildingBlockIDs.append(uuid)
-            alerts.append(Alert(rule: rule, kind: .buildingBlock(index: index), uuid: uuid, groupID: groupID,
-                                event: event, commonFields: [], originalTime: event.timestamp,
+            alerts.append(Alert(rule: rule, ruleMembers: members, kind: .buildingBlock(index: index), uuid: uuid,
+                                groupID: groupID, event: event, commonFields: [], originalTime: event.timestamp,
                                 hostID: hostID(of: event) ?? host, reason: reason(rule: rule, event: event),
                                 ancestors: [identities[index]]))
         }
-        let shell = Alert(rule: rule, kind: .sequence, uuid: shellID, groupID: groupID, event: nil, commonFields: common,
+        let shell = Alert(rule: rule, ruleMembers: members, kind: .sequence, uuid: shellID, groupID: groupID, event: nil,
+                          commonFields: common,
                           originalTime: originalTime, hostID: host,
                           reason: "sequence of \(events.count) events by \(zip(joinFields, joinValues).map { "\($0)=\($1)" }.joined(separator: ", ")) created \(rule.severity) alert \(rule.name).",
                           ancestors: buildingBlockIDs)

@@ -280,14 +280,14 @@ public struct RuleEvaluator {
     }
 
     private mutating func raise(single index: Int, event: Event, into alerts: inout [Alert]) {
-        let rule = singleRules[index].rule
-        alerts.append(factory.single(rule: rule, event: event))
-        statistics.alertsByRule[rule.ruleID, default: 0] += 1
+        let rule = singleRules[index]
+        alerts.append(factory.single(rule: rule.rule, members: rule.alertMembers, event: event))
+        statistics.alertsByRule[rule.rule.ruleID, default: 0] += 1
     }
 
     private mutating func raise(_ matches: [(DetectionRule, SequenceMatch)], into alerts: inout [Alert]) {
         for (rule, match) in matches {
-            alerts.append(contentsOf: factory.sequence(rule: rule.rule, events: match.events,
+            alerts.append(contentsOf: factory.sequence(rule: rule.rule, members: rule.alertMembers, events: match.events,
                                                        joinFields: rule.joinPaths, joinValues: match.joinValues))
             statistics.alertsByRule[rule.rule.ruleID, default: 0] += 1
         }

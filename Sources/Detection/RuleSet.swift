@@ -12,6 +12,8 @@ public struct DetectionRule: Sendable {
     public let joinPaths: [String]
     /// Fields that time this rule's events: the timestamp override (when set), then `@timestamp`.
     public let timeFields: [FieldID]
+    /// The members of its alerts' documents that depend only on ``rule``, serialized once.
+    public let alertMembers: RuleAlertMembers
 }
 
 /// The outcome for one rule file: loaded, or why not.
@@ -131,7 +133,8 @@ public final class RuleSet: Sendable {
             if let override = rule.timestampOverride { timePaths.insert(override, at: 0) }
             let timeFields = timePaths.map { fields.intern($0) }
             let joinPaths = compiled.joinFields.map { fieldPath($0, in: fields) }
-            return DetectionRule(rule: rule, query: compiled, joinPaths: joinPaths, timeFields: timeFields)
+            return DetectionRule(rule: rule, query: compiled, joinPaths: joinPaths, timeFields: timeFields,
+                                 alertMembers: RuleAlertMembers(rule))
         } catch {
             throw RuleLoadError(path: source.path, line: source.queryLine + error.line - 1, column: error.column,
                                 message: "query: \(error.message)")
