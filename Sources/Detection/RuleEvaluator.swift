@@ -375,6 +375,8 @@ private struct Timeline {
         let time = usesEventTimestamp ? event.timestamp : EventReader.eventTime(of: event, fields: timeFields)
         // Every timed event moves event time on, relevant or not, so state expires and positions settle.
         if time > newestTime { newestTime = time }
+        // Most events are candidates for none of the timeline's rules.
+        if let candidates, candidates.isEmpty { return .irrelevant }
         // For sequence queries `matches` means "matches some stage": only those events need ordering.
         // A matcher does nothing with an event none of its stages matches, so it need not see it.
         // Taken out of `self` while it is filled: appending to the stored array while calling
