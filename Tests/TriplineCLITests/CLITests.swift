@@ -18,8 +18,13 @@ struct CommandResult {
 }
 
 func tripline(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+    try command(triplineBinary, arguments, stdin: stdin)
+}
+
+/// Runs `executable` with `arguments` from the package root, to its end.
+func command(_ executable: URL, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
     let process = Process()
-    process.executableURL = triplineBinary
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = packageRoot
     let out = Pipe(), err = Pipe(), input = Pipe()
