@@ -49,8 +49,6 @@ public struct RuleIndex: Sendable {
         /// Which of the sets above have members: tested from the entry itself, as each set's own
         /// count is two loads away.
         let kinds: Kinds
-        /// Whether any literal is lowercased (contained, leading or trailing).
-        let hasFoldedLiterals: Bool
         /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
         let foldedLiteralsAll: KeySlots
         /// The key slots that any value but `null` satisfies.
@@ -70,6 +68,9 @@ public struct RuleIndex: Sendable {
         static let prefixFolded = Kinds(rawValue: 1 << 5)
         static let suffixExact = Kinds(rawValue: 1 << 6)
         static let suffixFolded = Kinds(rawValue: 1 << 7)
+        /// The lowercased literals (contained, leading or trailing): those a non-ASCII value is
+        /// taken to satisfy.
+        static let foldedLiterals: Kinds = [.containedFolded, .prefixFolded, .suffixFolded]
     }
 
     /// A set of one field's values or literals, and for each member (by its position in the set) the
@@ -166,7 +167,6 @@ public struct RuleIndex: Sendable {
             let contained = { SubstringSet($0, folding: $1) }
             let prefixes = { AnchoredLiteralSet($0, anchor: .start, folding: $1) }
             let suffixes = { AnchoredLiteralSet($0, anchor: .end, folding: $1) }
-            let isFoldedLiteral: (IndexKey.Term) -> Bool = { $0.caseInsensitive && [.contains, .prefix, .suffix].contains($0.match) }
             /// The key slots of the field's terms that `includes` accepts.
             func slots(where includes: (IndexKey.Term) -> Bool) -> KeySlots {
                 var found: [Int32] = []
@@ -191,8 +191,7 @@ public struct RuleIndex: Sendable {
             return FieldEntry(field: field, exact: exact, folded: folded, containedExact: containedExact,
                               containedFolded: containedFolded, prefixExact: prefixExact, prefixFolded: prefixFolded,
                               suffixExact: suffixExact, suffixFolded: suffixFolded, kinds: kinds,
-                              hasFoldedLiterals: terms.contains { $0.term.field == field && isFoldedLiteral($0.term) },
-                              foldedLiteralsAll: slots(where: isFoldedLiteral),
+                              foldedLiteralsAll: slots { $0.caseInsensitive && [.contains, .prefix, .suffix].contains($0.match) },
                               presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true })
         }
         var entryOfField = [Int32](repeating: -1, count: Int(fields.map(\.index).max() ?? -1) + 1)
@@ -281,7 +280,7 @@ public struct RuleIndex: Sendable {
                             if kinds.contains(.suffixExact) {
                                 entry.pointee.suffixExact.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixExact.slots[$0]) }
                             }
-                            if entry.pointee.hasFoldedLiterals {
+                            if !kinds.isDisjoint(with: .foldedLiterals) {
                                 if ByteText.isASCII(bytes) {
                                     if kinds.contains(.containedFolded) {
                                         entry.pointee.containedFolded.members.forEachOccurring(in: bytes) { mark(entry.pointee.containedFolded.slots[$0]) }
