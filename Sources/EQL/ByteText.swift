@@ -71,6 +71,39 @@ enum ByteText {
         return Int(truncatingIfNeeded: hash ^ (hash >> 29))
     }
 
+    /// A hash of `bytes` read eight at a time (each word multiplied out to 128 bits and folded, as
+    /// wyhash does), for tables probed on every value: several times faster than ``hash(_:folding:)``
+    /// on values of tens of bytes. `bytes` must not be empty.
+    @inline(__always)
+    static func fastHash(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
+        @inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let product = a.multipliedFullWidth(by: b)
+            return product.high ^ product.low
+        }
+        let count = bytes.count
+        let raw = UnsafeRawPointer(bytes.baseAddress!)
+        var hash = mix(seed ^ 0xa076_1d64_78bd_642f, UInt64(count) ^ 0xe703_7ed1_a0b4_28db)
+        if count < 8 {
+            // The first, middle and last bytes cover every byte of a value of up to three; the
+            // first and last four bytes (overlapping) every byte of one of four to seven.
+            let word: UInt64
+            if count < 4 {
+                word = UInt64(bytes[0]) << 16 | UInt64(bytes[count >> 1]) << 8 | UInt64(bytes[count &- 1])
+            } else {
+                word = UInt64(raw.loadUnaligned(as: UInt32.self)) << 32
+                    | UInt64(raw.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
+            }
+            return mix(hash ^ word, 0x8ebc_6af0_9c88_c6e3)
+        }
+        var offset = 0
+        while offset &+ 8 < count {
+            hash = mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self), 0x8ebc_6af0_9c88_c6e3)
+            offset &+= 8
+        }
+        // The last eight bytes, overlapping the word before when the count is not a multiple of 8.
+        return mix(hash ^ raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self), 0x5899_65cc_7537_4cc3)
+    }
+
     /// Byte offset of the first occurrence of `needle` in `haystack` at or after `start`.
     static func firstIndex(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
         if needle.isEmpty { return start <= haystack.count ? start : nil }

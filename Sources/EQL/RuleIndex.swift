@@ -49,8 +49,9 @@ public struct RuleIndex: Sendable {
         /// Which of the sets above have members: tested from the entry itself, as each set's own
         /// count is two loads away.
         let kinds: Kinds
-        /// The key slots of every lowercased literal: those a non-ASCII value may satisfy.
-        let foldedLiteralsAll: KeySlots
+        /// The position in ``RuleIndex/keySlots`` of the key slots of every lowercased literal:
+        /// those a non-ASCII value may satisfy.
+        let foldedLiteralsAll: Int
         /// The key slots that any value but `null` satisfies.
         let presentSlots: KeySlots
         /// Every key slot with a term on the field (for values that are not strings).
@@ -71,18 +72,29 @@ public struct RuleIndex: Sendable {
         /// The lowercased literals (contained, leading or trailing): those a non-ASCII value is
         /// taken to satisfy.
         static let foldedLiterals: Kinds = [.containedFolded, .prefixFolded, .suffixFolded]
+        /// The kinds whose look-ups cost more than an ``IndexValueMemo`` probe: the literals'. A set
+        /// of values rejects most probes by their length alone.
+        static let memoized: Kinds = [.containedExact, .containedFolded, .prefixExact, .prefixFolded, .suffixExact,
+                                      .suffixFolded]
     }
 
-    /// A set of one field's values or literals, and for each member (by its position in the set) the
-    /// key slots keyed on it.
+    /// A set of one field's values or literals, and where the key slots keyed on each member are.
     private struct Keyed<Members: Sendable>: Sendable {
         let members: Members
-        let slots: [KeySlots]
+        /// The position in ``RuleIndex/keySlots`` of member 0's key slots; member `i`'s follow at
+        /// `firstSlots + i`.
+        let firstSlots: Int
     }
 
     /// The requirement of each query, `nil` for queries evaluated on every event.
     public let requirements: [IndexRequirement?]
     private let entries: [FieldEntry]
+    /// The key slots of every member of every entry's sets (each set's from its
+    /// ``Keyed/firstSlots``) and of each entry's ``FieldEntry/foldedLiteralsAll``: one list, so
+    /// that an ``IndexValueMemo`` result is a position in it.
+    private let keySlots: [KeySlots]
+    /// The storage of the key slots.
+    private let keySlotPool: KeySlotPool
     /// For each field number, its position in ``entries`` or -1.
     private let entryOfField: [Int32]
     /// Bit set of the queries without a requirement, one bit per query.
@@ -107,6 +119,8 @@ public struct RuleIndex: Sendable {
         /// query (``CompiledQuery/filterHits(_:memo:among:)`` numbering) has all its keys; every bit
         /// for a query without a requirement.
         public fileprivate(set) var filters: [UInt64]
+        /// The index's results for recent values, reused from event to event.
+        fileprivate var valueMemo = IndexValueMemo()
 
         /// Room for an index of `queryCount` queries.
         public init(queryCount: Int) {
@@ -147,9 +161,11 @@ public struct RuleIndex: Sendable {
         self.itemQueries = itemQueries
         self.itemFilterBits = itemFilterBits
         presetSlots = preset
+        var pool = KeySlotPool(slotCount: slotCount)
+        var keySlots: [KeySlots] = []
         entries = fields.map { field in
-            /// The distinct values of the field's terms of one kind, made into a set by `make`, and for
-            /// each the key slots keyed on it.
+            /// The distinct values of the field's terms of one kind, made into a set by `make`, with
+            /// the key slots keyed on each appended to `keySlots`.
             func keyed<Members>(caseInsensitive: Bool, _ match: IndexKey.Term.Match,
                                 _ make: ([[UInt8]], Bool) -> Members) -> Keyed<Members> {
                 var values: [[UInt8]] = []
@@ -161,7 +177,9 @@ public struct RuleIndex: Sendable {
                         if slots[position].last != slot { slots[position].append(slot) }
                     }
                 }
-                return Keyed(members: make(values, caseInsensitive), slots: slots.map { KeySlots($0, slotCount: slotCount) })
+                let first = keySlots.count
+                keySlots += slots.map { pool.add($0) }
+                return Keyed(members: make(values, caseInsensitive), firstSlots: first)
             }
             let values = { ByteStringSet(normalized: $0, caseInsensitive: $1) }
             let contained = { SubstringSet($0, folding: $1) }
@@ -171,32 +189,37 @@ public struct RuleIndex: Sendable {
             func slots(where includes: (IndexKey.Term) -> Bool) -> KeySlots {
                 var found: [Int32] = []
                 for (slot, term) in terms where term.field == field && includes(term) && found.last != slot { found.append(slot) }
-                return KeySlots(found, slotCount: slotCount)
+                return pool.add(found)
             }
-            let exact = keyed(caseInsensitive: false, .equals, values)
-            let folded = keyed(caseInsensitive: true, .equals, values)
-            let containedExact = keyed(caseInsensitive: false, .contains, contained)
-            let containedFolded = keyed(caseInsensitive: true, .contains, contained)
-            let prefixExact = keyed(caseInsensitive: false, .prefix, prefixes)
-            let prefixFolded = keyed(caseInsensitive: true, .prefix, prefixes)
-            let suffixExact = keyed(caseInsensitive: false, .suffix, suffixes)
-            let suffixFolded = keyed(caseInsensitive: true, .suffix, suffixes)
             var kinds: Kinds = []
-            for (kind, slots) in [(Kinds.exact, exact.slots), (.folded, folded.slots), (.containedExact, containedExact.slots),
-                                  (.containedFolded, containedFolded.slots), (.prefixExact, prefixExact.slots),
-                                  (.prefixFolded, prefixFolded.slots), (.suffixExact, suffixExact.slots),
-                                  (.suffixFolded, suffixFolded.slots)] where !slots.isEmpty {
-                kinds.insert(kind)
+            /// The set of `kind`'s members, its kind noted in `kinds` when it has any.
+            func keyed<Members>(_ kind: Kinds, caseInsensitive: Bool, _ match: IndexKey.Term.Match,
+                                _ make: ([[UInt8]], Bool) -> Members) -> Keyed<Members> {
+                let before = keySlots.count
+                let set = keyed(caseInsensitive: caseInsensitive, match, make)
+                if keySlots.count > before { kinds.insert(kind) }
+                return set
             }
+            let exact = keyed(.exact, caseInsensitive: false, .equals, values)
+            let folded = keyed(.folded, caseInsensitive: true, .equals, values)
+            let containedExact = keyed(.containedExact, caseInsensitive: false, .contains, contained)
+            let containedFolded = keyed(.containedFolded, caseInsensitive: true, .contains, contained)
+            let prefixExact = keyed(.prefixExact, caseInsensitive: false, .prefix, prefixes)
+            let prefixFolded = keyed(.prefixFolded, caseInsensitive: true, .prefix, prefixes)
+            let suffixExact = keyed(.suffixExact, caseInsensitive: false, .suffix, suffixes)
+            let suffixFolded = keyed(.suffixFolded, caseInsensitive: true, .suffix, suffixes)
+            keySlots.append(slots { $0.caseInsensitive && [.contains, .prefix, .suffix].contains($0.match) })
             return FieldEntry(field: field, exact: exact, folded: folded, containedExact: containedExact,
                               containedFolded: containedFolded, prefixExact: prefixExact, prefixFolded: prefixFolded,
                               suffixExact: suffixExact, suffixFolded: suffixFolded, kinds: kinds,
-                              foldedLiteralsAll: slots { $0.caseInsensitive && [.contains, .prefix, .suffix].contains($0.match) },
+                              foldedLiteralsAll: keySlots.count - 1,
                               presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true })
         }
         var entryOfField = [Int32](repeating: -1, count: Int(fields.map(\.index).max() ?? -1) + 1)
         for (position, field) in fields.enumerated() { entryOfField[Int(field.index)] = Int32(position) }
         self.entryOfField = entryOfField
+        self.keySlots = keySlots
+        keySlotPool = pool
     }
 
     /// The fields the index looks up, in ``entries`` order.
@@ -212,7 +235,7 @@ public struct RuleIndex: Sendable {
         guard words > 0 else { return }
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: presetSlots.count) { slots in
             _ = slots.initialize(from: presetSlots)
-            markSatisfiedKeys(of: event, in: slots)
+            markSatisfiedKeys(of: event, in: slots, memo: &result.valueMemo)
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { queries in
                 _ = queries.initialize(from: unkeyed)
                 // An item is satisfied when all of its slots (an aligned group of bits) are set: the
@@ -248,94 +271,146 @@ public struct RuleIndex: Sendable {
         }
     }
 
-    /// Sets in `bits` the key slots that `event`'s values satisfy.
-    private func markSatisfiedKeys(of event: Event, in bits: UnsafeMutableBufferPointer<UInt64>) {
-        @inline(__always) func mark(_ slots: KeySlots) { slots.mark(in: bits) }
+    /// Sets in `bits` the key slots that `event`'s values satisfy, through `memo` for values it
+    /// remembers and into it for the others.
+    private func markSatisfiedKeys(of event: Event, in bits: UnsafeMutableBufferPointer<UInt64>, memo: inout IndexValueMemo) {
         // The event's values in one pass, each field's entry found by its number (a binary search
-        // of the event per indexed field cost more than the look-ups themselves); entries are read
-        // in place through the buffer, not copied (and retained).
-        entries.withUnsafeBufferPointer { entries in
-            entryOfField.withUnsafeBufferPointer { entryOfField in
-                for slot in event.slots {
-                    let field = Int(slot.field.index)
-                    guard field < entryOfField.count, entryOfField[field] >= 0 else { continue }
-                    let entry = UnsafePointer(entries.baseAddress! + Int(entryOfField[field]))
-                    switch slot.kind {
-                    case .string:
-                        mark(entry.pointee.presentSlots)
-                        let kinds = entry.pointee.kinds
-                        event.withBytes(of: slot.stringBytes) { bytes in
-                            if kinds.contains(.exact), let member = entry.pointee.exact.members.index(of: bytes) {
-                                mark(entry.pointee.exact.slots[member])
-                            }
-                            if kinds.contains(.folded), let member = entry.pointee.folded.members.index(of: bytes) {
-                                mark(entry.pointee.folded.slots[member])
-                            }
-                            if kinds.contains(.containedExact) {
-                                entry.pointee.containedExact.members.forEachOccurring(in: bytes) { mark(entry.pointee.containedExact.slots[$0]) }
-                            }
-                            if kinds.contains(.prefixExact) {
-                                entry.pointee.prefixExact.members.forEachMatching(in: bytes) { mark(entry.pointee.prefixExact.slots[$0]) }
-                            }
-                            if kinds.contains(.suffixExact) {
-                                entry.pointee.suffixExact.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixExact.slots[$0]) }
-                            }
-                            if !kinds.isDisjoint(with: .foldedLiterals) {
-                                if ByteText.isASCII(bytes) {
-                                    if kinds.contains(.containedFolded) {
-                                        entry.pointee.containedFolded.members.forEachOccurring(in: bytes) { mark(entry.pointee.containedFolded.slots[$0]) }
-                                    }
-                                    if kinds.contains(.prefixFolded) {
-                                        entry.pointee.prefixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.prefixFolded.slots[$0]) }
-                                    }
-                                    if kinds.contains(.suffixFolded) {
-                                        entry.pointee.suffixFolded.members.forEachMatching(in: bytes) { mark(entry.pointee.suffixFolded.slots[$0]) }
-                                    }
-                                } else {
-                                    mark(entry.pointee.foldedLiteralsAll)
+        // of the event per indexed field cost more than the look-ups themselves); entries and key
+        // slots are read in place through buffers, not copied (and retained).
+        keySlotPool.withMarker(in: bits) { mark in
+            keySlots.withUnsafeBufferPointer { keySlots in
+                entries.withUnsafeBufferPointer { entries in
+                    entryOfField.withUnsafeBufferPointer { entryOfField in
+                        for slot in event.slots {
+                            let field = Int(slot.field.index)
+                            guard field < entryOfField.count, entryOfField[field] >= 0 else { continue }
+                            let entry = UnsafePointer(entries.baseAddress! + Int(entryOfField[field]))
+                            switch slot.kind {
+                            case .string:
+                                mark(entry.pointee.presentSlots)
+                                event.withBytes(of: slot.stringBytes) { bytes in
+                                    markSatisfiedKeys(of: bytes, field: field, entry, memo: &memo) { mark(keySlots[$0]) }
                                 }
+                            case .null: continue
+                            default: mark(entry.pointee.allSlots)
                             }
                         }
-                    case .null: continue
-                    default: mark(entry.pointee.allSlots)
                     }
                 }
             }
         }
     }
+
+    /// Calls `found` with the position in ``keySlots`` of each set of key slots that `value` of
+    /// `entry`'s field (number `field`) satisfies: from `memo` when it remembers the value.
+    @inline(__always)
+    private func markSatisfiedKeys(of value: UnsafeBufferPointer<UInt8>, field: Int, _ entry: UnsafePointer<FieldEntry>,
+                                   memo: inout IndexValueMemo, _ mark: (Int) -> Void) {
+        let kinds = entry.pointee.kinds
+        let memoized = !kinds.isDisjoint(with: .memoized) && IndexValueMemo.remembers(value, of: field)
+        var hash: UInt64 = 0
+        if memoized {
+            hash = IndexValueMemo.hash(of: field, value)
+            if memo.results(of: field, value, hash: hash, mark) { return }
+        }
+        /// Marks the key slots at `position`, remembering it for the value.
+        @inline(__always) func found(_ position: Int) {
+            mark(position)
+            if memoized { memo.record(position) }
+        }
+        if kinds.contains(.exact), let member = entry.pointee.exact.members.index(of: value) {
+            found(entry.pointee.exact.firstSlots &+ member)
+        }
+        if kinds.contains(.folded), let member = entry.pointee.folded.members.index(of: value) {
+            found(entry.pointee.folded.firstSlots &+ member)
+        }
+        if kinds.contains(.containedExact) {
+            let first = entry.pointee.containedExact.firstSlots
+            entry.pointee.containedExact.members.forEachOccurring(in: value) { found(first &+ $0) }
+        }
+        if kinds.contains(.prefixExact) {
+            let first = entry.pointee.prefixExact.firstSlots
+            entry.pointee.prefixExact.members.forEachMatching(in: value) { found(first &+ $0) }
+        }
+        if kinds.contains(.suffixExact) {
+            let first = entry.pointee.suffixExact.firstSlots
+            entry.pointee.suffixExact.members.forEachMatching(in: value) { found(first &+ $0) }
+        }
+        if !kinds.isDisjoint(with: .foldedLiterals) {
+            if ByteText.isASCII(value) {
+                if kinds.contains(.containedFolded) {
+                    let first = entry.pointee.containedFolded.firstSlots
+                    entry.pointee.containedFolded.members.forEachOccurring(in: value) { found(first &+ $0) }
+                }
+                if kinds.contains(.prefixFolded) {
+                    let first = entry.pointee.prefixFolded.firstSlots
+                    entry.pointee.prefixFolded.members.forEachMatching(in: value) { found(first &+ $0) }
+                }
+                if kinds.contains(.suffixFolded) {
+                    let first = entry.pointee.suffixFolded.firstSlots
+                    entry.pointee.suffixFolded.members.forEachMatching(in: value) { found(first &+ $0) }
+                }
+            } else {
+                found(entry.pointee.foldedLiteralsAll)
+            }
+        }
+        if memoized { memo.remember(field, value, hash: hash) }
+    }
 }
 
-/// A set of key slots (`item << slotBits | slot`) that one indexed value satisfies: a list when
-/// short, the bit words themselves when long, so that a broad value (`event.category == "process"`,
-/// the second key of many filters) is marked with a few word ORs instead of hundreds of bit sets.
+/// A set of key slots (`item << slotBits | slot`) that one indexed value satisfies, stored in the
+/// index's ``KeySlotPool``: a list when short, the bit words themselves when long, so that a broad
+/// value (`event.category == "process"`, the second key of many filters) is marked with a few word
+/// ORs instead of hundreds of bit sets. A plain range, so reading one costs no reference counting.
 struct KeySlots: Sendable {
-    /// The slots, when few.
-    private let list: [Int32]
-    /// The slots as bits over all slots, when many (empty otherwise).
-    private let words: [UInt64]
+    /// Where the slots are in the pool's list or words.
+    fileprivate let start: Int32
+    /// How many slots (a list) or words.
+    fileprivate let count: Int32
+    fileprivate let isWords: Bool
+}
 
-    /// The slots of `list`, out of `slotCount`.
-    init(_ list: [Int32], slotCount: Int) {
-        let wordCount = (slotCount + 63) / 64
-        if list.count > wordCount {
-            var words = [UInt64](repeating: 0, count: wordCount)
-            for slot in list { words[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
-            self.list = []
-            self.words = words
-        } else {
-            self.list = list
-            words = []
+/// The storage of all of an index's ``KeySlots``.
+struct KeySlotPool: Sendable {
+    /// The slot numbers of the short sets, one after the other.
+    private var list: [Int32] = []
+    /// The bit words of the long sets, ``wordCount`` each.
+    private var words: [UInt64] = []
+    private let wordCount: Int
+
+    /// An empty pool for sets of slots out of `slotCount`.
+    init(slotCount: Int) { wordCount = (slotCount + 63) / 64 }
+
+    /// Stores the slots of `list` (ascending) and returns where.
+    mutating func add(_ slots: [Int32]) -> KeySlots {
+        if slots.count > wordCount {
+            let start = words.count
+            words += repeatElement(0, count: wordCount)
+            for slot in slots { words[start + Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
+            return KeySlots(start: Int32(start), count: Int32(wordCount), isWords: true)
         }
+        let start = list.count
+        list += slots
+        return KeySlots(start: Int32(start), count: Int32(slots.count), isWords: false)
     }
 
-    /// Sets these slots' bits in `bits`.
+    /// Calls `body` with a function that sets a set's slots in `bits`.
     @inline(__always)
-    func mark(in bits: UnsafeMutableBufferPointer<UInt64>) {
-        if words.isEmpty {
-            for slot in list { bits[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
-        } else {
+    func withMarker<Result>(in bits: UnsafeMutableBufferPointer<UInt64>,
+                            _ body: (_ mark: (KeySlots) -> Void) -> Result) -> Result {
+        list.withUnsafeBufferPointer { list in
             words.withUnsafeBufferPointer { words in
-                for index in words.indices { bits[index] |= words[index] }
+                body { slots in
+                    let start = Int(slots.start), end = start &+ Int(slots.count)
+                    if slots.isWords {
+                        for index in start ..< end { bits[index &- start] |= words[index] }
+                    } else {
+                        for position in start ..< end {
+                            let slot = list[position]
+                            bits[Int(slot) >> 6] |= 1 << UInt64(slot & 63)
+                        }
+                    }
+                }
             }
         }
     }

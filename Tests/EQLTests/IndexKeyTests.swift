@@ -271,6 +271,35 @@ import Testing
         #expect(try candidates(#"{"process":{"args":"ÉCURL"}}"#) == [0, 2], "non-ASCII: every case-insensitive literal")
         #expect(try candidates(#"{"process":{"args":7}}"#) == [0, 1, 2])
     }
+
+    /// One `Candidates` kept across events remembers what the index found for their values
+    /// (``IndexValueMemo``): it offers what a fresh one offers, event after event, values repeated.
+    @Test func aReusedCandidatesOffersWhatAFreshOneOffers() throws {
+        var indexed = try IndexedQueries([
+            #"process where process.args : ("*curl*", "*wget*") and process.executable like "/tmp/*""#,
+            #"process where process.executable : ("*.sh", "/usr/bin/*") and process.name == "sh""#,
+            #"sequence [process where process.args like "*nc*"] [network where process.executable : "*/X""#
+                + #" and destination.port == 4444]"#,
+            #"any where process.name : "CURL""#,
+        ])
+        let documents = [
+            #"{"event":{"category":"process"},"process":{"name":"curl","executable":"/tmp/curl","args":["curl","-s","x"]}}"#,
+            #"{"event":{"category":"process"},"process":{"name":"sh","executable":"/usr/bin/run.SH","args":["sh","-c","nc -l"]}}"#,
+            #"{"event":{"category":"network"},"process":{"executable":"/opt/x"},"destination":{"port":4444}}"#,
+            #"{"event":{"category":"process"},"process":{"name":"CURL","executable":"/tmp/É","args":["ÉWGET"]}}"#,
+            #"{"event":{"category":"process"},"process":{"name":"sh","executable":"/tmp/curl","args":["nc","/tmp/curl"]}}"#,
+        ]
+        var reused = RuleIndex.Candidates(queryCount: indexed.queries.count)
+        var random = SplitMix64(state: 3)
+        for _ in 0 ..< 200 {
+            let document = random.pick(documents)
+            let fresh = try indexed.offered(document)
+            indexed.index.candidates(of: try indexed.read(document), into: &reused)
+            #expect(reused.queries == fresh.queries, "\(document)")
+            #expect(fresh.queries.allSatisfy { reused.filters[$0] == fresh.filters[$0] }, "\(document)")
+        }
+        #expect(try indexed.candidates(documents[0]) == [0, 2, 3], "the fresh look-up itself is right (\"nc\" is too short a literal to key on)")
+    }
 }
 
 extension IndexKey.Term.Match {
