@@ -10,7 +10,10 @@
 /// let set = AnchoredLiteralSet([Array("/tmp/".utf8), Array("/dev/shm/".utf8)], anchor: .start, folding: false)
 /// set.forEachMatching(in: text) { literal in … }   // 0 for "/tmp/x.sh"
 /// ```
-struct AnchoredLiteralSet: Sendable {
+///
+/// A class, as ``ByteStringSet`` is: a set read through a pointer to the struct holding it is then
+/// not copied (and each of its arrays retained) before a look-up.
+final class AnchoredLiteralSet: Sendable {
     /// Which end of the text literals are compared with.
     enum Anchor: Sendable {
         case start, end

@@ -307,7 +307,7 @@ public struct RuleIndex: Sendable {
     private func markSatisfiedKeys(of value: UnsafeBufferPointer<UInt8>, field: Int, _ entry: UnsafePointer<FieldEntry>,
                                    memo: inout IndexValueMemo, _ mark: (Int) -> Void) {
         let kinds = entry.pointee.kinds
-        let memoized = !kinds.isDisjoint(with: .memoized) && IndexValueMemo.remembers(value, of: field)
+        let memoized = !kinds.isDisjoint(with: .memoized) && memo.consults(about: value, of: field)
         var hash: UInt64 = 0
         if memoized {
             hash = IndexValueMemo.hash(of: field, value)

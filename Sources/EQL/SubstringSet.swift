@@ -11,7 +11,10 @@
 /// let set = SubstringSet([Array("curl".utf8), Array("wget".utf8)], folding: true)
 /// set.forEachOccurring(in: text) { literal in … }   // 0 for "curl" in "/usr/bin/CURL -s"
 /// ```
-struct SubstringSet: Sendable {
+///
+/// A class, as ``ByteStringSet`` is: a set read through a pointer to the struct holding it is then
+/// not copied (and each of its arrays retained) before a look-up.
+final class SubstringSet: Sendable {
     /// The shortest literal a set holds.
     static let minimumLength = 3
 

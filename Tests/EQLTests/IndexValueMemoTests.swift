@@ -28,10 +28,10 @@ import Testing
         #expect(Self.recalled(memo, 5, Array("/usr/bin/curl".utf8)) == nil, "another field")
         #expect(Self.recalled(memo, 3, Array("/usr/bin/curL".utf8)) == nil, "another value")
         let longest = [UInt8](repeating: UInt8(ascii: "a"), count: IndexValueMemo.longestValue)
-        #expect(longest.withUnsafeBufferPointer { IndexValueMemo.remembers($0, of: 3) })
-        #expect(!(longest + [0x61]).withUnsafeBufferPointer { IndexValueMemo.remembers($0, of: 3) }, "too long")
-        #expect(![UInt8]().withUnsafeBufferPointer { IndexValueMemo.remembers($0, of: 3) }, "empty")
-        #expect(!longest.withUnsafeBufferPointer { IndexValueMemo.remembers($0, of: 65_536) }, "a field past 16 bits")
+        #expect(longest.withUnsafeBufferPointer { memo.consults(about: $0, of: 3) })
+        #expect(!(longest + [0x61]).withUnsafeBufferPointer { memo.consults(about: $0, of: 3) }, "too long")
+        #expect(![UInt8]().withUnsafeBufferPointer { memo.consults(about: $0, of: 3) }, "empty")
+        #expect(!longest.withUnsafeBufferPointer { memo.consults(about: $0, of: 65_536) }, "a field past 16 bits")
     }
 
     /// Many more values than entries and than the slab holds: values overwrite each other and the memo
@@ -58,6 +58,31 @@ import Testing
             if values.count < 4_096 { values.append(value) }
         }
         #expect(known > 10_000, "repeated values are found (\(known))")
+    }
+
+    /// A field whose values rarely repeat is left alone for a while after each failed trial; a field
+    /// whose values repeat is consulted throughout.
+    @Test func aFieldWhoseValuesDoNotRepeatIsBenched() {
+        var memo = IndexValueMemo()
+        /// Looks `value` up as ``RuleIndex`` does, remembering it when not found; whether the memo
+        /// was consulted.
+        func lookUp(_ field: Int, _ value: String) -> Bool {
+            let bytes = Array(value.utf8)
+            let consulted = bytes.withUnsafeBufferPointer { memo.consults(about: $0, of: field) }
+            if consulted, Self.recalled(memo, field, bytes) == nil { Self.remember(&memo, field, bytes, [1]) }
+            return consulted
+        }
+        let trial = Int(IndexValueMemo.trialLookups), bench = Int(IndexValueMemo.benchLookups)
+        for round in 0 ..< trial {
+            #expect(lookUp(1, "/tmp/tmp.\(round)"), "on trial")
+            #expect(lookUp(2, "/usr/bin/ls"))
+        }
+        for round in 0 ..< bench {
+            let consulted = lookUp(1, "/tmp/tmp.\(trial + round)")
+            if consulted { Issue.record("consulted \(round) values into the bench"); break }
+        }
+        #expect(lookUp(1, "/tmp/tmp.x"), "a new trial after the bench")
+        #expect((0 ..< 2 * (trial + bench)).allSatisfy { _ in lookUp(2, "/usr/bin/ls") }, "a repeating field stays")
     }
 
     @Test func fastHashReadsEveryByte() {
