@@ -72,10 +72,11 @@ public struct RuleIndex: Sendable {
         /// The lowercased literals (contained, leading or trailing): those a non-ASCII value is
         /// taken to satisfy.
         static let foldedLiterals: Kinds = [.containedFolded, .prefixFolded, .suffixFolded]
-        /// The kinds whose look-ups cost more than an ``IndexValueMemo`` probe: the literals'. A set
-        /// of values rejects most probes by their length alone.
-        static let memoized: Kinds = [.containedExact, .containedFolded, .prefixExact, .prefixFolded, .suffixExact,
-                                      .suffixFolded]
+        /// The kinds whose look-ups cost more than an ``IndexValueMemo`` probe: the contained
+        /// literals', found by a scan of the whole value. A set of values rejects most probes by
+        /// their length alone, and a walk down a trie of prefixes or suffixes mostly stops at the
+        /// value's first byte or second.
+        static let memoized: Kinds = [.containedExact, .containedFolded]
     }
 
     /// A set of one field's values or literals, and where the key slots keyed on each member are.

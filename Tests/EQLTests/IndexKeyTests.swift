@@ -281,13 +281,14 @@ import Testing
             #"sequence [process where process.args like "*nc*"] [network where process.executable : "*/X""#
                 + #" and destination.port == 4444]"#,
             #"any where process.name : "CURL""#,
+            #"process where process.command_line like~ "*/TMP/CURL*""#,
         ])
         let documents = [
             #"{"event":{"category":"process"},"process":{"name":"curl","executable":"/tmp/curl","args":["curl","-s","x"]}}"#,
             #"{"event":{"category":"process"},"process":{"name":"sh","executable":"/usr/bin/run.SH","args":["sh","-c","nc -l"]}}"#,
             #"{"event":{"category":"network"},"process":{"executable":"/opt/x"},"destination":{"port":4444}}"#,
             #"{"event":{"category":"process"},"process":{"name":"CURL","executable":"/tmp/É","args":["ÉWGET"]}}"#,
-            #"{"event":{"category":"process"},"process":{"name":"sh","executable":"/tmp/curl","args":["nc","/tmp/curl"]}}"#,
+            #"{"event":{"category":"process"},"process":{"name":"sh","executable":"/tmp/curl","args":["nc","/tmp/curl"],"command_line":"/tmp/curl"}}"#,
         ]
         var reused = RuleIndex.Candidates(queryCount: indexed.queries.count)
         var random = SplitMix64(state: 3)
