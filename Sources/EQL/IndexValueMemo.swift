@@ -62,6 +62,7 @@ struct IndexValueMemo {
     /// enough to be remembered and the field has not failed its last trial.
     @inline(__always)
     mutating func consults(about value: UnsafeBufferPointer<UInt8>, of field: Int) -> Bool {
+        assert(pending.isEmpty, "the look-up before recorded results without remembering them")
         guard value.count > 0, value.count <= Self.longestValue, field <= Int(UInt16.max) else { return false }
         if field >= fieldRecords.count { fieldRecords += repeatElement(FieldRecord(), count: field + 1 - fieldRecords.count) }
         return fieldRecords.withUnsafeMutableBufferPointer { records in
