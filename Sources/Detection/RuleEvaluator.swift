@@ -28,6 +28,10 @@ public struct EvaluatorStatistics: Sendable {
     /// Events of partial sequences compressed so far: those still held once they were no longer
     /// recent enough to be kept whole (``RetainedEventCodec``).
     public var heldEventsCompressed = 0
+    /// Values of fields with contained literals that the rule index looked up in its memo of recent
+    /// values, and those it found there (``RuleIndex/Candidates/memoLookups``, ``memoHits``).
+    public var indexMemoLookups = 0
+    public var indexMemoHits = 0
 
     /// Creates zeroed counters.
     public init() {}
@@ -184,7 +188,7 @@ public struct RuleEvaluator {
             timelines[index].release(upTo: limit &- allowedLateness, into: &matches)
             raise(matches, into: &alerts)
         }
-        refreshSequenceStatistics()
+        refreshStatistics()
     }
 
     /// Runs the single-event rules on `event` and hands it to the sequence timelines.
@@ -266,7 +270,7 @@ public struct RuleEvaluator {
             timelines[index].release(upTo: newest &+ idleNanoseconds &- allowedLateness, into: &matches)
             raise(matches, into: &alerts)
         }
-        refreshSequenceStatistics()
+        refreshStatistics()
     }
 
     /// End of input: releases every buffered event and completes what can complete.
@@ -276,7 +280,7 @@ public struct RuleEvaluator {
             timelines[index].finish(into: &matches)
             raise(matches, into: &alerts)
         }
-        refreshSequenceStatistics()
+        refreshStatistics()
     }
 
     private mutating func raise(single index: Int, event: Event, into alerts: inout [Alert]) {
@@ -293,11 +297,13 @@ public struct RuleEvaluator {
         }
     }
 
-    private mutating func refreshSequenceStatistics() {
+    private mutating func refreshStatistics() {
         statistics.bufferedBytes = bufferedBytes
         statistics.liveSequences = timelines.reduce(0) { $0 + $1.liveSequences }
         statistics.evictions = timelines.reduce(0) { $0 + $1.evictions }
         statistics.heldEventsCompressed = codec?.compressions ?? 0
+        statistics.indexMemoLookups = candidates.memoLookups
+        statistics.indexMemoHits = candidates.memoHits
     }
 }
 

@@ -57,6 +57,11 @@ struct IndexValueMemo {
     private var pending: [Int32] = []
     /// By field number.
     private var fieldRecords: [FieldRecord] = []
+    /// Values the memo was consulted about, values it did not know (and then remembered), and values
+    /// of benched fields it left alone, since it was made.
+    private(set) var lookups = 0
+    private(set) var remembered = 0
+    private(set) var benched = 0
 
     /// Whether to consult the memo about `value` of field number `field`: whether the value is short
     /// enough to be remembered and the field has not failed its last trial.
@@ -75,9 +80,11 @@ struct IndexValueMemo {
             }
             guard records[field].benched == 0 else {
                 records[field].benched &-= 1
+                benched &+= 1
                 return false
             }
             records[field].lookups &+= 1
+            lookups &+= 1
             return true
         }
     }
@@ -121,6 +128,7 @@ struct IndexValueMemo {
     mutating func remember(_ field: Int, _ value: UnsafeBufferPointer<UInt8>, hash: UInt64) {
         defer { pending.removeAll(keepingCapacity: true) }
         if field < fieldRecords.count { fieldRecords[field].remembered &+= 1 }
+        remembered &+= 1
         guard pending.count <= Int(UInt16.max) else { return }
         let size = value.count + 4 * pending.count
         if entries.isEmpty {

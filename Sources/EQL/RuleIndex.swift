@@ -123,6 +123,13 @@ public struct RuleIndex: Sendable {
         /// The index's results for recent values, reused from event to event.
         fileprivate var valueMemo = IndexValueMemo()
 
+        /// Values of fields with contained literals looked up in the memo of recent values so far,
+        /// and of those, the values it knew (their literals not searched again).
+        public var memoLookups: Int { valueMemo.lookups }
+        public var memoHits: Int { valueMemo.lookups - valueMemo.remembered }
+        /// Values of such fields looked up directly, as their field's values had rarely repeated lately.
+        public var memoBypasses: Int { valueMemo.benched }
+
         /// Room for an index of `queryCount` queries.
         public init(queryCount: Int) {
             filters = [UInt64](repeating: 0, count: queryCount)

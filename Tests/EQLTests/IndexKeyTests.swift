@@ -300,6 +300,16 @@ import Testing
             #expect(fresh.queries.allSatisfy { reused.filters[$0] == fresh.filters[$0] }, "\(document)")
         }
         #expect(try indexed.candidates(documents[0]) == [0, 2, 3], "the fresh look-up itself is right (\"nc\" is too short a literal to key on)")
+        // Every value of a field with contained literals (`process.args`, `process.command_line`,
+        // …) is looked up; each distinct one is remembered once (as one pass over the documents
+        // finds), then found every time.
+        var onePass = RuleIndex.Candidates(queryCount: indexed.queries.count)
+        for document in documents { indexed.index.candidates(of: try indexed.read(document), into: &onePass) }
+        let distinct = onePass.memoLookups - onePass.memoHits
+        #expect(distinct >= 10, "the ten values of process.args and process.command_line at least")
+        #expect(reused.memoLookups > 200, "\(reused.memoLookups)")
+        #expect(reused.memoHits == reused.memoLookups - distinct, "\(reused.memoHits) of \(reused.memoLookups)")
+        #expect(reused.memoBypasses == 0)
     }
 }
 

@@ -94,6 +94,9 @@ struct StreamingTests {
         #expect(body.contains("tripline_candidate_rules_total "), "\(body)")
         // The sample's partial sequences end within the 5 s their events are kept whole.
         #expect(body.contains("tripline_held_events_compressed_total 0"), "\(body)")
+        // The founding rules have no contained literal, so nothing goes through the index's memo.
+        #expect(body.contains("tripline_index_memo_lookups_total 0"), "\(body)")
+        #expect(body.contains("tripline_index_memo_hits_total 0"), "\(body)")
     }
 }
 

@@ -77,12 +77,16 @@ struct OutputStage {
         report.lateEvents += new.lateEvents - old.lateEvents
         report.candidateRules += new.candidateRules - old.candidateRules
         report.heldEventsCompressed += new.heldEventsCompressed - old.heldEventsCompressed
+        report.indexMemoLookups += new.indexMemoLookups - old.indexMemoLookups
+        report.indexMemoHits += new.indexMemoHits - old.indexMemoHits
         report.untimedEvents += new.untimedEvents - old.untimedEvents
         report.evictions += new.evictions - old.evictions
         report.earlyReleases += new.earlyReleases - old.earlyReleases
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))
         metrics.candidateRules.increment(by: Int64(new.candidateRules - old.candidateRules))
         metrics.heldEventsCompressed.increment(by: Int64(new.heldEventsCompressed - old.heldEventsCompressed))
+        metrics.indexMemoLookups.increment(by: Int64(new.indexMemoLookups - old.indexMemoLookups))
+        metrics.indexMemoHits.increment(by: Int64(new.indexMemoHits - old.indexMemoHits))
         metrics.untimedEvents.increment(by: Int64(new.untimedEvents - old.untimedEvents))
         metrics.evictions.increment(by: Int64(new.evictions - old.evictions))
         metrics.earlyReleases.increment(by: Int64(new.earlyReleases - old.earlyReleases))

@@ -12,7 +12,9 @@ import Synchronization
 ///   `tripline_sequence_early_releases_total` (events released before the lateness bound: buffer full),
 ///   `tripline_candidate_rules_total` (rules tested on events after the rule index's look-up; over
 ///   the shards' events, how many rules an event costs), `tripline_held_events_compressed_total`
-///   (events of partial sequences still held once too old to be kept whole, and compressed)
+///   (events of partial sequences still held once too old to be kept whole, and compressed),
+///   `tripline_index_memo_lookups_total` and `tripline_index_memo_hits_total` (values of fields with
+///   contained literals the rule index looked up in its memo of recent values, and found there)
 /// - gauges `tripline_live_sequences`, `tripline_reorder_buffer_bytes`, `tripline_queue_depth{queue="shards|output"}`,
 ///   `tripline_event_time_lag_seconds` (wall clock minus the newest event time seen), and for sources
 ///   with lanes (Kafka partitions) `tripline_source_lanes_behind` and `tripline_sequence_wait_seconds`
@@ -30,6 +32,8 @@ public final class PipelineMetrics: Sendable {
     let lateEvents: Counter
     let candidateRules: Counter
     let heldEventsCompressed: Counter
+    let indexMemoLookups: Counter
+    let indexMemoHits: Counter
     let untimedEvents: Counter
     let evictions: Counter
     let earlyReleases: Counter
@@ -54,6 +58,8 @@ public final class PipelineMetrics: Sendable {
         lateEvents = Counter(label: "tripline_late_events_total", dimensions: [], factory: factory)
         candidateRules = Counter(label: "tripline_candidate_rules_total", dimensions: [], factory: factory)
         heldEventsCompressed = Counter(label: "tripline_held_events_compressed_total", dimensions: [], factory: factory)
+        indexMemoLookups = Counter(label: "tripline_index_memo_lookups_total", dimensions: [], factory: factory)
+        indexMemoHits = Counter(label: "tripline_index_memo_hits_total", dimensions: [], factory: factory)
         untimedEvents = Counter(label: "tripline_untimed_events_total", dimensions: [], factory: factory)
         evictions = Counter(label: "tripline_sequence_evictions_total", dimensions: [], factory: factory)
         earlyReleases = Counter(label: "tripline_sequence_early_releases_total", dimensions: [], factory: factory)

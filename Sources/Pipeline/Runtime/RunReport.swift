@@ -15,6 +15,10 @@ public struct RunReport: Sendable {
     /// Events partial sequences held and compressed, as they were still held once too old to be
     /// kept whole (``EvaluatorStatistics/heldEventsCompressed``).
     public var heldEventsCompressed = 0
+    /// Values the rule index looked up in its memo of recent values, and found there
+    /// (``EvaluatorStatistics/indexMemoLookups``).
+    public var indexMemoLookups = 0
+    public var indexMemoHits = 0
     /// Events too late in event time for sequence rules.
     public var lateEvents = 0
     /// Events without a timestamp, which sequence rules could not order.

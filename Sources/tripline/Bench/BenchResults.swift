@@ -163,6 +163,10 @@ struct BenchResults {
             if run.events > 0 {
                 text += String(format: "; %.3g of them tested per event after the rule index", Double(run.candidateRules) / Double(run.events))
                 text += "; \(run.heldEventsCompressed.grouped) held events compressed (still held by a partial sequence once no longer recent)"
+                if run.indexMemoLookups > 0 {
+                    text += String(format: "; %.1f %% of ", 100 * Double(run.indexMemoHits) / Double(run.indexMemoLookups))
+                        + "\(run.indexMemoLookups.grouped) values of fields with contained literals found in the rule index's memo"
+                }
             }
             text += "; detections:"
             lines.append(text)

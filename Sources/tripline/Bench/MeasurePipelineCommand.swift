@@ -30,6 +30,9 @@ struct PipelineMeasurement: Codable {
     var candidateRules: Int
     /// Events sequence rules held and compressed (those still held once no longer recent).
     var heldEventsCompressed: Int
+    /// Values the rule index looked up in its memo of recent values, and found there.
+    var indexMemoLookups: Int
+    var indexMemoHits: Int
     /// Whether the events came from a Kafka topic (then ``seconds`` counts from the first record, not
     /// from joining the consumer group).
     var fromKafka: Bool
@@ -120,6 +123,7 @@ struct MeasurePipelineCommand: ParsableCommand {
             latencyP50: report.alertLatencies.percentileMilliseconds(0.5), latencyP99: report.alertLatencies.percentileMilliseconds(0.99),
             peakResidentBytes: ProcessResources.peakResidentBytes, deadLetters: report.deadLetters, lateEvents: report.lateEvents,
             candidateRules: report.candidateRules, heldEventsCompressed: report.heldEventsCompressed,
+            indexMemoLookups: report.indexMemoLookups, indexMemoHits: report.indexMemoHits,
             fromKafka: kafkaTopic != nil)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
