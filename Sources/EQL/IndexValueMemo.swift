@@ -1,10 +1,10 @@
 import Foundation
 
-/// What ``RuleIndex`` found for recent string values of its literal-keyed fields: for a field and a
-/// value, the positions of the key-slot sets the value satisfied. Endpoint telemetry repeats its
-/// values (the same executables, command lines and arguments, event after event), and a repeated
-/// value is then one hash and one compare instead of up to eight set look-ups and two scans of the
-/// value for contained literals.
+/// What ``RuleIndex`` found for recent string values of its fields with contained literals: for a
+/// field and a value, the positions of the key-slot sets the value satisfied. Endpoint telemetry
+/// repeats its values (the same executables, command lines and arguments, event after event), and a
+/// repeated value is then one hash and one compare instead of up to eight set look-ups and two scans
+/// of the value for contained literals.
 ///
 /// A fixed table of ``entryCount`` 16-byte entries, each overwritten by the next value that hashes
 /// to it, with each value's bytes and results in one slab that is emptied (with the table) when full:
