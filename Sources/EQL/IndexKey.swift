@@ -220,12 +220,23 @@ public struct IndexKey: Sendable, Equatable {
 /// keys cut the candidates where one key is common (`user.id == "0"`, `process.parent.name in
 /// ("bash", "sh")`) and another rare; the last ones are often presence keys, which select on fields
 /// many events lack (`container.id like "?*"` outside containers).
+///
+/// A filter that is a conjunction with a disjunction among its conjuncts (`process where … and
+/// (branch or branch or …)`) is split into one *alternative* per operand of its largest disjunction
+/// (up to ``alternativesPerFilter``), each with the other conjuncts: the event must then hold every
+/// key of one branch together, where one filter would take the union of the branches' keys, column
+/// by column, and let one branch's first key and another's second pass together.
 public struct IndexRequirement: Sendable, Equatable {
-    /// Per filter, the keys that must all hold.
+    /// Per alternative, the keys that must all hold.
     public let filters: [[IndexKey]]
+    /// For each of ``filters``, the number of the query's filter it is an alternative of
+    /// (``CompiledQuery/filterHits(_:memo:among:)`` numbering).
+    public let filterNumbers: [Int]
 
     /// How many keys a filter lists at most (a power of two: ``RuleIndex`` gives each its bit).
     public static let keysPerFilter = 4
+    /// The most operands a disjunction may have to be split into alternatives.
+    public static let alternativesPerFilter = 16
 }
 
 extension CompiledQuery {
@@ -242,13 +253,39 @@ extension CompiledQuery {
         let breadths = Self.breadth(in: catalog)
         let breadth: IndexKey.Breadth = { breadths[$0] ?? 0 }
         var filters: [[IndexKey]] = []
-        for filter in relevanceFilters {
-            let keys = IndexKey.mostSelective(IndexKey.keys(of: filter, breadth: breadth), breadth: breadth,
-                                              limit: IndexRequirement.keysPerFilter)
-            guard !keys.isEmpty else { return nil }
-            filters.append(keys)
+        var numbers: [Int] = []
+        for (number, filter) in relevanceFilters.enumerated() {
+            for conjuncts in Self.alternatives(of: filter) {
+                let keys = IndexKey.mostSelective(conjuncts.flatMap { IndexKey.keys(of: $0, breadth: breadth) },
+                                                  breadth: breadth, limit: IndexRequirement.keysPerFilter)
+                guard !keys.isEmpty else { return nil }
+                filters.append(keys)
+                numbers.append(number)
+            }
         }
-        return filters.isEmpty ? nil : IndexRequirement(filters: filters)
+        return filters.isEmpty ? nil : IndexRequirement(filters: filters, filterNumbers: numbers)
+    }
+
+    /// The conjuncts of each alternative of `filter` (see ``IndexRequirement``): its conjuncts
+    /// with its largest disjunction replaced by each of that disjunction's operands in turn, or its
+    /// conjuncts alone.
+    private static func alternatives(of filter: Condition) -> [[Condition]] {
+        var conjuncts: [Condition] = []
+        /// Appends `condition`'s conjuncts, nested conjunctions flattened.
+        func flatten(_ condition: Condition) {
+            if let and = condition as? AndCondition { and.operands.forEach(flatten) } else { conjuncts.append(condition) }
+        }
+        flatten(filter)
+        let disjunctions = conjuncts.indices.filter { position in
+            guard let or = conjuncts[position] as? OrCondition else { return false }
+            return or.operands.count <= IndexRequirement.alternativesPerFilter
+        }
+        guard let split = disjunctions.max(by: {
+            (conjuncts[$0] as! OrCondition).operands.count < (conjuncts[$1] as! OrCondition).operands.count
+        }) else { return [conjuncts] }
+        var others = conjuncts
+        let disjunction = others.remove(at: split) as! OrCondition
+        return disjunction.operands.map { others + [$0] }
     }
 
     /// How broad each of ``IndexKey/broadFields`` is in `catalog` (fields not listed are 0).

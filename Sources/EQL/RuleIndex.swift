@@ -4,7 +4,8 @@ import ECS
 /// from one look-up per value of each indexed field instead of a test of every query.
 ///
 /// Each query is indexed under its ``CompiledQuery/indexRequirement(in:)``: the event is a
-/// candidate for it only when, for some filter of the query, every key listed for the filter holds.
+/// candidate for it only when, for some filter of the query (or alternative of a filter, see
+/// ``IndexRequirement``), every key listed for it holds.
 /// A key holds when, for some term of the key, a value of the term's field is one of the term's
 /// values (compared as the query compares: case-sensitively for `==`/`in`, lowercased for
 /// `:`/`in~`, exactly as ``ByteStringSet`` probes) or, for a containment term, contains one (all of
@@ -15,12 +16,14 @@ import ECS
 /// compare their string form). Queries without a requirement are candidates for every event.
 /// Candidates are a superset of the matching queries; the caller still tests each.
 ///
-/// With each candidate come the filters whose keys all held (``Candidates/filters``): the only ones
-/// of the query that can match, so a sequence need not test its other stages.
+/// With each candidate come the filters with an alternative whose keys all held
+/// (``Candidates/filters``): the only ones of the query that can match, so a sequence need not test
+/// its other stages.
 ///
-/// Internally each (query, filter) pair is an *item* with ``IndexRequirement/keysPerFilter`` key
-/// slots; a look-up sets the slot bits of the keys it satisfies, and an item whose slots are all set
-/// (those beyond its filter's keys are set from the start) makes its query a candidate.
+/// Internally each (query, alternative) pair is an *item* with ``IndexRequirement/keysPerFilter``
+/// key slots; a look-up sets the slot bits of the keys it satisfies, and an item whose slots are all
+/// set (those beyond its alternative's keys are set from the start) makes its query a candidate, with
+/// its filter.
 ///
 /// ```swift
 /// let index = RuleIndex(queries, catalog: catalog)
@@ -149,7 +152,7 @@ public struct RuleIndex: Sendable {
         var terms: [(slot: Int32, term: IndexKey.Term)] = []
         for (position, requirement) in requirements.enumerated() {
             guard let requirement else { unkeyed[position >> 6] |= 1 << UInt64(position & 63); continue }
-            for (filter, keys) in requirement.filters.enumerated() {
+            for (keys, filter) in zip(requirement.filters, requirement.filterNumbers) {
                 let item = itemQueries.count
                 itemQueries.append(Int32(position))
                 itemFilterBits.append(filter < 64 ? 1 << UInt64(filter) : UInt64.max)

@@ -108,8 +108,8 @@ import Testing
         #expect(try key(#"any where (process.name == "a" and event.type == "start") or process.name in ("b", "a")"#) == "process.name==a,b")
         #expect(try key(#"any where process.name == "a" or process.args == "b""#) == "process.name==a | process.args==b")
         #expect(try key(#"any where process.name == "a" or process.name : "B""#) == "process.name==a | process.name:b")
-        #expect(try key(#"process where process.name == "a" or process.args : "*b*""#) == "event.category==process",
-                "the or has no key, the category has")
+        #expect(try key(#"process where process.name == "a" or process.args : "*b*""#) == "process.name==a | event.category==process",
+                "each branch with the category: the first keyed on its name, the second (no literal) on the category")
     }
 
     @Test func caseFolding() throws {
@@ -169,8 +169,10 @@ import Testing
                 "event.action and the category are broad: not past the first two keys")
         #expect(rendered(queries[1].indexRequirement(in: catalog)) == [["user.id", "process.args*"], ["process.name", "event.category"]])
         #expect(rendered(queries[2].indexRequirement(in: catalog)) == [["user.id", "event.category"]])
-        #expect(rendered(queries[3].indexRequirement(in: catalog)) == [["process.parent.name", "process.parent.args*|process.args*"]],
-                "a disjunction of two-key operands gives two keys")
+        #expect(rendered(queries[3].indexRequirement(in: catalog))
+                == [["process.parent.name", "process.parent.args*"], ["process.parent.name", "process.args*"]],
+                "a disjunction of two-key operands gives an alternative per operand, two keys each")
+        #expect(queries[3].indexRequirement(in: catalog)?.filterNumbers == [0, 0], "both alternatives of the one filter")
         #expect(rendered(queries[4].indexRequirement(in: catalog)) == [["event.category", "event.type", "process.name", "container.id"]],
                 "presence keys last, yet listed: four keys")
 
@@ -185,6 +187,9 @@ import Testing
         #expect(try candidates(#"{"event":{"category":"process"},"process":{"parent":{"name":"bash","args":"/x"}}}"#) == [],
                 "a shell parent alone satisfies only the first key of the disjunction")
         #expect(try candidates(#"{"event":{"category":"process"},"process":{"parent":{"name":"bash","args":"/var/lib/waagent/x.sh"}}}"#) == [3])
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"args":"runner","parent":{"name":"bash"}}}"#) == [],
+                "the first branch's parent and the second's argument: no branch has both its keys")
+        #expect(try candidates(#"{"event":{"category":"process"},"process":{"args":"runner","parent":{"name":"sh"}}}"#) == [3])
         #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash"}}"#) == [],
                 "outside a container: the fourth key, the presence of container.id, is missing")
         #expect(try candidates(#"{"event":{"category":"process","type":"start"},"process":{"name":"bash"},"container":{"id":"c1"}}"#) == [4])
@@ -227,6 +232,20 @@ import Testing
         }
         let hits = try indexed.queries[0].filterHits(indexed.read(#"{"event":{"category":"process"},"process":{"name":"curl"}}"#), among: 0b110)
         #expect(hits == 0, "filters outside `among` are not tested")
+    }
+
+    @Test("a stage split into alternatives still names its stage among the candidate's filters")
+    func alternativesKeepTheirFilter() throws {
+        var indexed = try IndexedQueries([
+            #"sequence by host.id [network where destination.port == 4444] [process where (process.name == "curl""#
+                + #" and process.args == "-o") or (process.name == "wget" and process.args == "-O")]"#,
+        ])
+        #expect(indexed.queries[0].indexRequirement(in: indexed.catalog)?.filterNumbers == [0, 1, 1])
+        let offered = try indexed.offered(#"{"event":{"category":"process"},"process":{"name":"wget","args":["-O","x"]},"host":{"id":"h"}}"#)
+        #expect(offered.queries == [0])
+        #expect(offered.filters[0] == 0b10, "the second stage, through its second alternative")
+        #expect(try indexed.candidates(#"{"event":{"category":"process"},"process":{"name":"wget","args":["-o"]},"host":{"id":"h"}}"#) == [],
+                "wget with curl's argument: neither alternative has all its keys")
     }
 
     @Test func indexFindsPresentFields() throws {
