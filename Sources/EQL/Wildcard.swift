@@ -1,3 +1,5 @@
+import Foundation
+
 /// A compiled wildcard pattern: `*` matches any run of characters (also none), `?` exactly one
 /// character; everything else matches itself. This is the pattern language of `:` and `like`.
 ///
@@ -27,7 +29,12 @@ struct WildcardPattern: Sendable {
         case suffix([UInt8])
         /// `*abc*`
         case contains([UInt8])
-        /// Anything else (`?`, several literal runs, `*` alone, no wildcard).
+        /// Several literal runs between `*`s, no `?` (`*BEGIN {system(*)}*`, `/tmp/*.sh`): the runs in
+        /// order, each found by a search from where the one before ended (for `*` alone, finding
+        /// each run as early as possible can only leave more text to the rest). `leading` and
+        /// `trailing` are empty when the pattern starts or ends with `*`.
+        case segments(leading: [UInt8], middle: [[UInt8]], trailing: [UInt8])
+        /// Anything else (`?`, `*` alone, no wildcard).
         case general
     }
 
@@ -60,7 +67,7 @@ struct WildcardPattern: Sendable {
         let inner = elements.dropFirst(startsWithRun ? 1 : 0).dropLast(endsWithRun ? 1 : 0)
         var literal: [UInt8] = []
         for element in inner {
-            guard case .byte(let byte) = element else { return .general }
+            guard case .byte(let byte) = element else { return segments(of: elements) }
             literal.append(byte)
         }
         guard !literal.isEmpty else { return .general }
@@ -70,6 +77,20 @@ struct WildcardPattern: Sendable {
         case (true, true): return .contains(literal)
         case (false, false): return .general // no wildcard at all: an exact string, matched generally
         }
+    }
+
+    /// The ``Shape/segments(leading:middle:trailing:)`` of a pattern with at least two literal runs
+    /// and no `?`, or ``Shape/general``.
+    private static func segments(of elements: [Element]) -> Shape {
+        guard !elements.contains(.anyCharacter) else { return .general }
+        var runs: [[UInt8]] = [[]]
+        for element in elements {
+            if case .byte(let byte) = element { runs[runs.count - 1].append(byte) } else { runs.append([]) }
+        }
+        // `runs` alternates literal runs and the `*`s between them: the first and last are the
+        // leading and trailing runs (empty when the pattern starts or ends with `*`).
+        guard runs.count >= 2, runs.count(where: { !$0.isEmpty }) >= 2 else { return .general }
+        return .segments(leading: runs[0], middle: runs.dropFirst().dropLast().filter { !$0.isEmpty }, trailing: runs[runs.count - 1])
     }
 
     /// The longest run of literal bytes (lowercased when case-insensitive): every text the pattern
@@ -135,9 +156,45 @@ struct WildcardPattern: Sendable {
                 if byte == first, Self.equal(literal, text, at: start, fold: fold) { return true }
             }
             return false
+        case .segments(let leading, let middle, let trailing):
+            guard leading.count &+ trailing.count <= text.count,
+                  Self.equal(leading, text, at: 0, fold: fold),
+                  Self.equal(trailing, text, at: text.count &- trailing.count, fold: fold) else { return false }
+            var start = leading.count
+            let end = text.count &- trailing.count
+            for run in middle {
+                guard let found = Self.firstIndex(of: run, in: text, from: start, to: end, fold: fold) else { return false }
+                start = found &+ run.count
+            }
+            return true
         case .general:
             return match(text, fold: fold)
         }
+    }
+
+    /// Where `literal` (non-empty) first occurs in `text[start ..< end]`.
+    @inline(__always)
+    private static func firstIndex(of literal: [UInt8], in text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int,
+                                   fold: Bool) -> Int? {
+        guard end &- start >= literal.count else { return nil }
+        let first = literal[0]
+        // A byte without case can be searched for with `memchr` even when folding.
+        if !fold || first &- UInt8(ascii: "a") >= 26 {
+            var position = start
+            let last = end &- literal.count
+            while position <= last {
+                guard let found = memchr(text.baseAddress! + position, Int32(first), last &- position &+ 1) else { return nil }
+                position = text.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if equal(literal, text, at: position, fold: fold) { return position }
+                position &+= 1
+            }
+            return nil
+        }
+        for position in start ... end &- literal.count
+        where ByteText.fold(text[position]) == first && equal(literal, text, at: position, fold: fold) {
+            return position
+        }
+        return nil
     }
 
     @inline(__always)

@@ -91,7 +91,10 @@ import Testing
         #expect(WildcardPattern("curl*", caseInsensitive: true).shape == .prefix(Array("curl".utf8)))
         #expect(WildcardPattern("*.sh", caseInsensitive: false).shape == .suffix(Array(".sh".utf8)))
         #expect(WildcardPattern("*/TMP/*", caseInsensitive: true).shape == .contains(Array("/tmp/".utf8)))
-        #expect(WildcardPattern("*a*b*", caseInsensitive: false).shape == .general)
+        #expect(WildcardPattern("*a*b*", caseInsensitive: false).shape == .segments(leading: [], middle: [[0x61], [0x62]], trailing: []))
+        #expect(WildcardPattern("/TMP/*.SH", caseInsensitive: true).shape
+                == .segments(leading: Array("/tmp/".utf8), middle: [], trailing: Array(".sh".utf8)))
+        #expect(WildcardPattern(#"*\x*\x*"#, caseInsensitive: true).shape == .segments(leading: [], middle: [[0x5C, 0x78], [0x5C, 0x78]], trailing: []))
         #expect(WildcardPattern("a?c*", caseInsensitive: false).shape == .general)
         #expect(WildcardPattern("*", caseInsensitive: false).shape == .general)
         // Random patterns and texts over a small alphabet (upper case, a two-byte scalar, the wildcards),
@@ -105,6 +108,17 @@ import Testing
             #expect(sensitive == Self.referenceMatch(pattern, text), "\(String(pattern)) ~ \(String(text))")
             let insensitive = WildcardPattern(String(pattern), caseInsensitive: true).matches(String(text))
             #expect(insensitive == Self.referenceMatch(Array(String(pattern).lowercased()), Array(String(text).lowercased())),
+                    "\(String(pattern)) ~ \(String(text)) ignoring case")
+        }
+        // Several literal runs between `*`s (the segments shape) on longer texts, where a run occurs
+        // more than once and the leading and trailing runs compete for the same bytes.
+        for _ in 0 ..< 3_000 {
+            let pattern = (0 ..< Int.random(in: 2 ... 7, using: &random)).map { _ in (letters + ["*", "*"]).randomElement(using: &random)! }
+            let text = (0 ..< Int.random(in: 0 ... 16, using: &random)).map { _ in letters.randomElement(using: &random)! }
+            #expect(WildcardPattern(String(pattern), caseInsensitive: false).matches(String(text)) == Self.referenceMatch(pattern, text),
+                    "\(String(pattern)) ~ \(String(text))")
+            #expect(WildcardPattern(String(pattern), caseInsensitive: true).matches(String(text))
+                    == Self.referenceMatch(Array(String(pattern).lowercased()), Array(String(text).lowercased())),
                     "\(String(pattern)) ~ \(String(text)) ignoring case")
         }
     }
