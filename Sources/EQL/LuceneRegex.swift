@@ -90,7 +90,9 @@ struct RegexSyntaxError: Error {
 /// and classes), conservatively: when in doubt, nothing.
 ///
 /// - ``required``: ASCII characters written literally or escaped (`\.`, `\:`) that no quantifier
-///   makes optional (`?`, `*`, `{0…}`).
+///   makes optional (`?`, `*`, `{0…}`), and ``repeated``: those written more than once, with how
+///   many times (each such element matches a character of its own, so a match holds at least that
+///   many: an IPv4 address and port, `\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+`, has three dots).
 /// - ``first`` and ``last``: the bytes the value's first and last characters can be, when the
 ///   pattern's first or last element is a character, `\s`, `\d` or `\w` that must occur.
 ///
@@ -100,6 +102,7 @@ struct RegexSyntaxError: Error {
 /// `\Q`), or Lucene's operators (`~ & @ < > # "`), gives nothing for what they touch.
 struct RegexFacts: Sendable {
     private(set) var required: [UInt8] = []
+    private(set) var repeated: [(byte: UInt8, count: Int)] = []
     private(set) var first: ByteClass?
     private(set) var last: ByteClass?
     /// The strings every match starts with one of, from the top level's leading elements that occur
@@ -152,10 +155,13 @@ struct RegexFacts: Sendable {
         let bytes = Array(pattern.utf8)
         if pattern.contains("(?") || pattern.contains(#"\Q"#) { return }
         guard let elements = Self.topLevelElements(bytes, caseInsensitive: caseInsensitive) else { return }
+        var counts: [UInt8: Int] = [:]
         for element in elements where element.mustOccur {
             guard let literal = element.literal, !(caseInsensitive && Self.isLetter(literal)) else { continue }
             if !required.contains(literal) { required.append(literal) }
+            counts[literal, default: 0] += 1
         }
+        repeated = counts.filter { $0.value > 1 }.sorted { $0.key < $1.key }.map { (byte: $0.key, count: $0.value) }
         if let head = elements.first, head.mustOccur { first = head.characters }
         if let tail = elements.last, tail.mustOccur { last = tail.characters }
         leadingLiterals = Self.literalRuns(elements, caseInsensitive: caseInsensitive)
@@ -195,6 +201,15 @@ struct RegexFacts: Sendable {
         guard !required.isEmpty else { return true }
         guard let base = bytes.baseAddress else { return false }
         for byte in required where memchr(base, Int32(byte), bytes.count) == nil { return false }
+        for (byte, count) in repeated {
+            var found = 0
+            var position = 0
+            while found < count {
+                guard let hit = memchr(base + position, Int32(byte), bytes.count &- position) else { return false }
+                position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) &+ 1
+                found &+= 1
+            }
+        }
         return true
     }
 

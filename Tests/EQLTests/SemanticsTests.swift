@@ -158,6 +158,14 @@ import Testing
         #expect(required("x?y*z{0,2}w{1,3}v+") == "wv")
         #expect(required(#"(ab)c\d\1"#) == "c", "groups, class escapes and references require nothing")
         #expect(required("(?i)abc") == "", "an inline flag: nothing is known")
+        // Characters written several times must occur as many times.
+        let tunnel = RegexFacts(pattern: #".*[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}.*"#,
+                                caseInsensitive: false)
+        #expect(tunnel.repeated.map { "\(UnicodeScalar($0.byte))\($0.count)" } == [".6", ":3"])
+        func admitted(_ facts: RegexFacts, _ text: String) -> Bool { Array(text.utf8).withUnsafeBufferPointer { facts.admits($0) } }
+        #expect(!admitted(tunnel, "/usr/bin/curl -s http://127.0.0.1:8080/metrics"), "two colons, three dots")
+        #expect(admitted(tunnel, "ssh -L 127.0.0.1:8080:10.0.0.2:22 jump"))
+        #expect(RegexFacts(pattern: "a:?b:*c::", caseInsensitive: false).repeated.map(\.count) == [2], "only the colons that must occur")
         // First and last characters of whole-value matches.
         let masquerade = RegexFacts(pattern: #"/[a-z0-9\s_\-\\./]+\s"#, caseInsensitive: true)
         func admits(_ facts: RegexFacts, _ text: String) -> Bool { Array(text.utf8).withUnsafeBufferPointer { facts.admits($0) } }
