@@ -276,16 +276,13 @@ extension CompiledQuery {
             if let and = condition as? AndCondition { and.operands.forEach(flatten) } else { conjuncts.append(condition) }
         }
         flatten(filter)
-        let disjunctions = conjuncts.indices.filter { position in
-            guard let or = conjuncts[position] as? OrCondition else { return false }
-            return or.operands.count <= IndexRequirement.alternativesPerFilter
-        }
-        guard let split = disjunctions.max(by: {
-            (conjuncts[$0] as! OrCondition).operands.count < (conjuncts[$1] as! OrCondition).operands.count
-        }) else { return [conjuncts] }
+        let disjunctions = conjuncts.enumerated().compactMap { position, conjunct in
+            (conjunct as? OrCondition).map { (position: position, operands: $0.operands) }
+        }.filter { $0.operands.count <= IndexRequirement.alternativesPerFilter }
+        guard let split = disjunctions.max(by: { $0.operands.count < $1.operands.count }) else { return [conjuncts] }
         var others = conjuncts
-        let disjunction = others.remove(at: split) as! OrCondition
-        return disjunction.operands.map { others + [$0] }
+        others.remove(at: split.position)
+        return split.operands.map { others + [$0] }
     }
 
     /// How broad each of ``IndexKey/broadFields`` is in `catalog` (fields not listed are 0).
