@@ -3,9 +3,12 @@
 ///
 /// Each text position's next three bytes are hashed into a 65,536-bit filter of the literals' first
 /// three bytes; only positions that pass look up the literals starting with those bytes and compare
-/// the rest. This is the shape of Wu–Manber's multi-pattern search, with the shortest literal fixed
-/// at three bytes. Case-insensitive sets hold lowercased literals and fold ASCII text as they read
-/// it; the caller handles non-ASCII text (``RuleIndex`` treats it as containing every literal).
+/// the rest. This is the shape of Wu–Manber's multi-pattern search, with heads of three bytes.
+/// Two-byte literals (`\x`, `-c`) are found by a second pass, each position's byte pair tested in a
+/// 65,536-bit map of them: it costs every byte of the text, so a set without them skips it (and
+/// ``RuleIndex`` scans a value only when its memo of recent values does not know it).
+/// Case-insensitive sets hold lowercased literals and fold ASCII text as they read it; the caller
+/// handles non-ASCII text (``RuleIndex`` treats it as containing every literal).
 ///
 /// ```swift
 /// let set = SubstringSet([Array("curl".utf8), Array("wget".utf8)], folding: true)
@@ -16,7 +19,9 @@
 /// not copied (and each of its arrays retained) before a look-up.
 final class SubstringSet: Sendable {
     /// The shortest literal a set holds.
-    static let minimumLength = 3
+    static let minimumLength = 2
+    /// The bytes of a head: literals this long or longer are found through ``filter``.
+    private static let headLength = 3
 
     /// The literals, as given (lowercased when folding).
     let literals: [[UInt8]]
@@ -29,15 +34,28 @@ final class SubstringSet: Sendable {
     private let headKeys: [UInt32]
     private let headRanges: [Range<Int32>]
     private let headLiterals: [Int32]
+    /// One bit per two-byte literal (the first byte in the low half), empty when there is none;
+    /// each literal's pair and position in ``literals``.
+    private let pairFilter: [UInt64]
+    private let pairs: [(pair: UInt16, literal: Int32)]
 
     /// Builds the set; every literal must have at least ``minimumLength`` bytes.
     init(_ literals: [[UInt8]], folding: Bool) {
-        precondition(literals.allSatisfy { $0.count >= Self.minimumLength }, "literals of at least three bytes")
+        precondition(literals.allSatisfy { $0.count >= Self.minimumLength }, "literals of at least two bytes")
         self.literals = literals
         self.folding = folding
         var filter = [UInt64](repeating: 0, count: 1024)
         var byHead: [UInt32: [Int32]] = [:]
+        var pairFilter: [UInt64] = []
+        var pairs: [(pair: UInt16, literal: Int32)] = []
         for (index, literal) in literals.enumerated() {
+            guard literal.count >= Self.headLength else {
+                if pairFilter.isEmpty { pairFilter = [UInt64](repeating: 0, count: 1024) }
+                let pair = UInt16(literal[0]) | UInt16(literal[1]) << 8
+                pairFilter[Int(pair) >> 6] |= 1 << UInt64(pair & 63)
+                pairs.append((pair, Int32(index)))
+                continue
+            }
             let head = Self.head(literal[0], literal[1], literal[2])
             let bit = Self.filterBit(head)
             filter[bit >> 6] |= 1 << UInt64(bit & 63)
@@ -56,6 +74,8 @@ final class SubstringSet: Sendable {
             flat.append(contentsOf: members)
         }
         self.filter = filter
+        self.pairFilter = pairFilter
+        self.pairs = pairs
         headKeys = keys
         headRanges = ranges
         headLiterals = flat
@@ -66,8 +86,31 @@ final class SubstringSet: Sendable {
     @inline(__always)
     func forEachOccurring(in text: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
         guard text.count >= Self.minimumLength else { return }
-        // Two copies of the loop, each with the folding decided.
-        if folding { scan(text, fold: true, body) } else { scan(text, fold: false, body) }
+        // Two copies of each loop, each with the folding decided.
+        if text.count >= Self.headLength, pairs.count < literals.count {
+            if folding { scan(text, fold: true, body) } else { scan(text, fold: false, body) }
+        }
+        if !pairs.isEmpty {
+            if folding { scanPairs(text, fold: true, body) } else { scanPairs(text, fold: false, body) }
+        }
+    }
+
+    @inline(__always)
+    private func scanPairs(_ text: UnsafeBufferPointer<UInt8>, fold: Bool, _ body: (Int) -> Void) {
+        @inline(__always) func byte(_ index: Int) -> UInt16 {
+            let value = text[index]
+            return UInt16(fold && value &- UInt8(ascii: "A") < 26 ? value | 0x20 : value)
+        }
+        pairFilter.withUnsafeBufferPointer { filter in
+            var previous = byte(0)
+            for next in 1 ..< text.count {
+                let current = byte(next)
+                let pair = previous | current << 8
+                previous = current
+                guard filter[Int(pair) >> 6] & (1 << UInt64(pair & 63)) != 0 else { continue }
+                for entry in pairs where entry.pair == pair { body(Int(entry.literal)) }
+            }
+        }
     }
 
     @inline(__always)
@@ -81,7 +124,7 @@ final class SubstringSet: Sendable {
             // The three bytes at `start`, the first in the low byte: the previous window shifted
             // down, with the byte at `start + 2` shifted in.
             var window = byte(0) << 8 | byte(1) << 16
-            for start in 0 ... text.count &- Self.minimumLength {
+            for start in 0 ... text.count &- Self.headLength {
                 window = window >> 8 | byte(start &+ 2) << 16
                 let head = window | 1 << 24
                 let bit = Self.filterBit(head)
@@ -124,7 +167,7 @@ final class SubstringSet: Sendable {
     @inline(__always)
     private func occurs(_ literal: [UInt8], in text: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
         guard start &+ literal.count <= text.count else { return false }
-        var index = Self.minimumLength
+        var index = Self.headLength
         while index < literal.count {
             let byte = folding ? ByteText.fold(text[start &+ index]) : text[start &+ index]
             if byte != literal[index] { return false }

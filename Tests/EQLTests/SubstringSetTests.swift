@@ -28,7 +28,7 @@ import Testing
         var random = SplitMix64(state: folding ? 11 : 12)
         for _ in 0 ..< 200 {
             var literals = (0 ..< random.below(12) + 1).map { _ in
-                Self.randomBytes(count: 3 + random.below(4), using: &random)
+                Self.randomBytes(count: 2 + random.below(5), using: &random)
             }
             if folding { literals = literals.map { $0.map(ByteText.fold) } }
             let set = SubstringSet(literals, folding: folding)
@@ -39,6 +39,20 @@ import Testing
                 #expect(found == Self.naive(literals, in: text, folding: folding), "\(literals) in \(text)")
             }
         }
+    }
+
+    @Test func twoByteLiteralsAreFoundAtEveryPosition() {
+        let set = SubstringSet([Array("\\x".utf8), Array("-c".utf8), Array("curl".utf8)], folding: true)
+        func found(_ text: String) -> [Int] {
+            var found: [Int] = []
+            Array(text.utf8).withUnsafeBufferPointer { set.forEachOccurring(in: $0) { found.append($0) } }
+            return found.sorted()
+        }
+        #expect(found("\\X") == [0], "the whole text, folded")
+        #expect(found("sh -C 'CURL'") == [1, 2])
+        #expect(found("printf '\\x41\\x42'") == [0, 0], "once per occurrence")
+        #expect(found("-") == [] && found("") == [])
+        #expect(found("ends with -c") == [1], "at the last position")
     }
 
     @Test func literalsSharingTheirFirstThreeBytesAreEachFound() {
