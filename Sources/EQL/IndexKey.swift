@@ -99,8 +99,12 @@ public struct IndexKey: Sendable, Equatable {
     static func mostSelective(_ keys: [IndexKey], breadth: Breadth, limit: Int) -> [IndexKey] {
         func rank(_ key: IndexKey) -> (broadest: Int, looseness: Int, values: Int) {
             let looseness = key.terms.map { $0.match.looseness }.max() ?? 0
-            let broadest = looseness == Term.Match.present.looseness
-                ? broadFields.count + 1 : key.terms.map { breadth($0.field) }.max() ?? 0
+            // A contained literal of two bytes (`sh`, `-c`) selects about as little as presence:
+            // it comes after the broad keys, never instead of them.
+            let weak = looseness == Term.Match.present.looseness || key.terms.contains { term in
+                term.match == .contains && term.values.contains { $0.count < weakContainedLength }
+            }
+            let broadest = weak ? broadFields.count + 1 : key.terms.map { breadth($0.field) }.max() ?? 0
             return (broadest, looseness, key.valueCount)
         }
         let ranked = keys.enumerated().map { (rank: rank($0.element), offset: $0.offset, key: $0.element) }
@@ -115,6 +119,9 @@ public struct IndexKey: Sendable, Equatable {
     }
 
     private var valueCount: Int { terms.reduce(0) { $0 + $1.values.count } }
+
+    /// Contained literals shorter than this rank with presence keys (see ``mostSelective(_:breadth:limit:)``).
+    static let weakContainedLength = 3
 
     /// The keys that are each necessary for `condition` to be true.
     static func keys(of condition: Condition, breadth: Breadth) -> [IndexKey] {

@@ -160,6 +160,7 @@ import Testing
             #"process where user.id == "0""#,
             #"process where (process.parent.name == "bash" and process.parent.args : "*waagent*") or (process.parent.name == "sh" and process.args : "*runner*")"#,
             #"process where event.type == "start" and process.name : "*a*" and container.id like "?*""#,
+            #"process where event.type == "end" and process.args like ("*sh*", "/bin/*")"#,
         ])
         let (queries, catalog) = (indexed.queries, indexed.catalog)
         func rendered(_ requirement: IndexRequirement?) -> [[String]] {
@@ -177,6 +178,8 @@ import Testing
         #expect(queries[3].indexRequirement(in: catalog)?.filterNumbers == [0, 0], "both alternatives of the one filter")
         #expect(rendered(queries[4].indexRequirement(in: catalog)) == [["event.category", "event.type", "process.name", "container.id"]],
                 "presence keys last, yet listed: four keys")
+        #expect(rendered(queries[5].indexRequirement(in: catalog)) == [["event.category", "event.type", "process.args*"]],
+                "a two-byte contained literal (sh) ranks with presence: after the broad keys, not instead of them")
 
         func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
         #expect(try candidates(#"{"event":{"category":"process"},"user":{"id":"0"},"process":{"name":"bash"}}"#) == [2],
