@@ -104,21 +104,40 @@ enum ByteText {
         return mix(hash ^ raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self), 0x5899_65cc_7537_4cc3)
     }
 
-    /// Byte offset of the first occurrence of `needle` in `haystack` at or after `start`.
-    static func firstIndex(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
-        if needle.isEmpty { return start <= haystack.count ? start : nil }
-        guard haystack.count >= needle.count else { return nil }
-        var i = max(0, start)
-        let last = haystack.count - needle.count
+    /// Byte offset of the first occurrence of `needle` in `haystack` at or after `start` and ending
+    /// by `end` (the haystack's end by default). When `folding`, ASCII letters of the haystack are
+    /// lowercased as they are compared, and `needle` must be lowercased. A first byte without case is
+    /// found with `memchr`.
+    static func firstIndex(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int = 0,
+                           to end: Int? = nil, folding: Bool = false) -> Int? {
+        let end = end ?? haystack.count
+        if needle.isEmpty { return start <= end ? start : nil }
+        let start = max(0, start)
+        guard end &- start >= needle.count else { return nil }
+        let last = end &- needle.count
         let first = needle[0]
-        while i <= last {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count, haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
+        /// Whether the needle's bytes after the first are at `position`.
+        @inline(__always) func restMatches(at position: Int) -> Bool {
+            var index = 1
+            while index < needle.count {
+                let byte = haystack[position &+ index]
+                if (folding ? fold(byte) : byte) != needle[index] { return false }
+                index &+= 1
             }
-            i += 1
+            return true
         }
+        if !folding || first &- UInt8(ascii: "a") >= 26 {
+            let base = haystack.baseAddress!
+            var position = start
+            while position <= last {
+                guard let found = memchr(base + position, Int32(first), last &- position &+ 1) else { return nil }
+                position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if restMatches(at: position) { return position }
+                position &+= 1
+            }
+            return nil
+        }
+        for position in start ... last where fold(haystack[position]) == first && restMatches(at: position) { return position }
         return nil
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A compiled wildcard pattern: `*` matches any run of characters (also none), `?` exactly one
 /// character; everything else matches itself. This is the pattern language of `:` and `like`.
 ///
@@ -149,13 +147,7 @@ struct WildcardPattern: Sendable {
         case .suffix(let literal):
             return literal.count <= text.count && Self.equal(literal, text, at: text.count &- literal.count, fold: fold)
         case .contains(let literal):
-            guard literal.count <= text.count else { return false }
-            let first = literal[0]
-            for start in 0 ... text.count &- literal.count {
-                let byte = fold ? ByteText.fold(text[start]) : text[start]
-                if byte == first, Self.equal(literal, text, at: start, fold: fold) { return true }
-            }
-            return false
+            return literal.withUnsafeBufferPointer { ByteText.firstIndex(of: $0, in: text, folding: fold) } != nil
         case .segments(let leading, let middle, let trailing):
             guard leading.count &+ trailing.count <= text.count,
                   Self.equal(leading, text, at: 0, fold: fold),
@@ -163,38 +155,14 @@ struct WildcardPattern: Sendable {
             var start = leading.count
             let end = text.count &- trailing.count
             for run in middle {
-                guard let found = Self.firstIndex(of: run, in: text, from: start, to: end, fold: fold) else { return false }
+                let found = run.withUnsafeBufferPointer { ByteText.firstIndex(of: $0, in: text, from: start, to: end, folding: fold) }
+                guard let found else { return false }
                 start = found &+ run.count
             }
             return true
         case .general:
             return match(text, fold: fold)
         }
-    }
-
-    /// Where `literal` (non-empty) first occurs in `text[start ..< end]`.
-    @inline(__always)
-    private static func firstIndex(of literal: [UInt8], in text: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int,
-                                   fold: Bool) -> Int? {
-        guard end &- start >= literal.count else { return nil }
-        let first = literal[0]
-        // A byte without case can be searched for with `memchr` even when folding.
-        if !fold || first &- UInt8(ascii: "a") >= 26 {
-            var position = start
-            let last = end &- literal.count
-            while position <= last {
-                guard let found = memchr(text.baseAddress! + position, Int32(first), last &- position &+ 1) else { return nil }
-                position = text.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if equal(literal, text, at: position, fold: fold) { return position }
-                position &+= 1
-            }
-            return nil
-        }
-        for position in start ... end &- literal.count
-        where ByteText.fold(text[position]) == first && equal(literal, text, at: position, fold: fold) {
-            return position
-        }
-        return nil
     }
 
     @inline(__always)
