@@ -175,9 +175,11 @@ public struct RuleIndex: Sendable {
         var pool = KeySlotPool(slotCount: slotCount)
         var keySlots: [KeySlots] = []
         entries = fields.map { field in
+            var kinds: Kinds = []
             /// The distinct values of the field's terms of one kind, made into a set by `make`, with
-            /// the key slots keyed on each appended to `keySlots`.
-            func keyed<Members>(caseInsensitive: Bool, _ match: IndexKey.Term.Match,
+            /// the key slots keyed on each appended to `keySlots`, and `kind` noted in `kinds` when
+            /// there is any.
+            func keyed<Members>(_ kind: Kinds, caseInsensitive: Bool, _ match: IndexKey.Term.Match,
                                 _ make: ([[UInt8]], Bool) -> Members) -> Keyed<Members> {
                 var values: [[UInt8]] = []
                 var slots: [[Int32]] = []
@@ -188,6 +190,7 @@ public struct RuleIndex: Sendable {
                         if slots[position].last != slot { slots[position].append(slot) }
                     }
                 }
+                if !slots.isEmpty { kinds.insert(kind) }
                 let first = keySlots.count
                 keySlots += slots.map { pool.add($0) }
                 return Keyed(members: make(values, caseInsensitive), firstSlots: first)
@@ -201,15 +204,6 @@ public struct RuleIndex: Sendable {
                 var found: [Int32] = []
                 for (slot, term) in terms where term.field == field && includes(term) && found.last != slot { found.append(slot) }
                 return pool.add(found)
-            }
-            var kinds: Kinds = []
-            /// The set of `kind`'s members, its kind noted in `kinds` when it has any.
-            func keyed<Members>(_ kind: Kinds, caseInsensitive: Bool, _ match: IndexKey.Term.Match,
-                                _ make: ([[UInt8]], Bool) -> Members) -> Keyed<Members> {
-                let before = keySlots.count
-                let set = keyed(caseInsensitive: caseInsensitive, match, make)
-                if keySlots.count > before { kinds.insert(kind) }
-                return set
             }
             let exact = keyed(.exact, caseInsensitive: false, .equals, values)
             let folded = keyed(.folded, caseInsensitive: true, .equals, values)

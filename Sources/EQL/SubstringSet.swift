@@ -99,7 +99,7 @@ final class SubstringSet: Sendable {
     private func scanPairs(_ text: UnsafeBufferPointer<UInt8>, fold: Bool, _ body: (Int) -> Void) {
         @inline(__always) func byte(_ index: Int) -> UInt16 {
             let value = text[index]
-            return UInt16(fold && value &- UInt8(ascii: "A") < 26 ? value | 0x20 : value)
+            return UInt16(fold ? ByteText.fold(value) : value)
         }
         pairFilter.withUnsafeBufferPointer { filter in
             var previous = byte(0)
@@ -118,7 +118,7 @@ final class SubstringSet: Sendable {
         let bytes = text.baseAddress!
         @inline(__always) func byte(_ index: Int) -> UInt32 {
             let value = bytes[index]
-            return UInt32(fold && value &- UInt8(ascii: "A") < 26 ? value | 0x20 : value)
+            return UInt32(fold ? ByteText.fold(value) : value)
         }
         filter.withUnsafeBufferPointer { filter in
             // The three bytes at `start`, the first in the low byte: the previous window shifted
