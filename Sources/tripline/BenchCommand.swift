@@ -21,6 +21,10 @@ struct BenchCommand: ParsableCommand {
 
         Rule sets: `founding` (Rules/) and `linux` (every rule of ../shared/rules-corpus tagged \
         "OS: Linux" that compiles, read at run time).
+
+        The generated workload is written under $TMPDIR (1.7 GB for a million events) unless \
+        --workload keeps it. Ctrl-C or SIGTERM stops the measurement running, removes that scratch \
+        directory (and a --workload file still being generated) and exits with 130 (143).
         """,
         subcommands: [MeasurePipelineCommand.self, MeasureSequenceMemoryCommand.self]
     )
@@ -104,12 +108,17 @@ struct BenchCommand: ParsableCommand {
 
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tripline-bench-\(getpid())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let interruption = BenchInterruption(removing: [scratch])
+        defer {
+            interruption.cancel()
+            try? FileManager.default.removeItem(at: scratch)
+        }
         let eventCount = events ?? (quick ? 1_000 : 1_000_000)
         let settings = WorkloadSettings(seed: seed, eventCount: eventCount, hostCount: quick ? 200 : 5_000,
                                         scenarioFraction: quick ? 0.05 : 0.001)
         let workloadPath = workload ?? scratch.appendingPathComponent("workload.ndjson").path
-        let prepared = try BenchWorkload.prepare(path: workloadPath, settings: settings, log: log)
+        let prepared = try BenchWorkload.prepare(path: workloadPath, settings: settings, log: log,
+                                                 writing: { interruption.alsoRemove($0) }, completed: { interruption.keep($0) })
 
         var results = BenchResults(workload: prepared, cores: cores, buildConfiguration: buildConfiguration, repeats: repeats)
         results.ruleSets = ruleSets

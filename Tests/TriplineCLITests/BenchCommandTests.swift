@@ -1,8 +1,10 @@
 import Foundation
+import TestScratch
 import Testing
 
 @Suite("tripline bench")
 struct BenchCommandTests {
+    let scratch = ScratchDirectory("bench")
     @Test("bench --quick generates a workload, measures both rule sets and prints the table")
     func quickBench() throws {
         let result = try tripline(["bench", "--quick"])
@@ -45,10 +47,88 @@ struct BenchCommandTests {
         #expect(figures.contains(", \(fileAlerts) alerts, latency p50 "), "the same alerts as the file run (\(fileAlerts)): \(figures)")
     }
 
+    @Test("Ctrl-C during a measurement stops the measuring process, removes the bench's scratch directory and exits 130")
+    func interruptedMeasurement() throws {
+        // The scratch directory (`tripline-bench-PID`, the generated workload in it) goes under TMPDIR.
+        let bench = try startBench(["--events", "50000", "--rules", "founding", "--shards", "1", "--repeats", "50"])
+        let benchScratch = scratch.url.appendingPathComponent("tripline-bench-\(bench.process.processIdentifier)")
+        // Once the workload is generated, a measurement runs: a child reading it in the scratch directory.
+        #expect(eventually(within: 60) { !processes(reading: benchScratch.path).isEmpty }, "\(bench.stderr.text)")
+        kill(bench.process.processIdentifier, SIGINT)
+        bench.process.waitUntilExit()
+        #expect(bench.process.terminationStatus == 130, "\(bench.stderr.text)")
+        #expect(!FileManager.default.fileExists(atPath: benchScratch.path), "the scratch directory is removed")
+        #expect(eventually(within: 5) { processes(reading: benchScratch.path).isEmpty }, "no measurement runs on")
+        let said = bench.stderr.text
+        #expect(said.contains("interrupted (SIGINT); stopped the measurement running"), "\(said)")
+        #expect(said.contains("removed \(benchScratch.path)"), "\(said)")
+    }
+
+    @Test("a workload cut short while being generated is removed, not left for a later --workload run to reuse")
+    func interruptedGeneration() throws {
+        let workload = scratch.path("events.ndjson")
+        let bench = try startBench(["--events", "5000000", "--workload", workload, "--rules", "founding", "--shards", "1"])
+        #expect(eventually(within: 60) { bench.stderr.text.contains("generated 100,000 / 5,000,000 events") }, "\(bench.stderr.text)")
+        #expect(FileManager.default.fileExists(atPath: workload + ".partial"), "generated under another name")
+        #expect(!FileManager.default.fileExists(atPath: workload))
+        kill(bench.process.processIdentifier, SIGTERM)
+        bench.process.waitUntilExit()
+        #expect(bench.process.terminationStatus == 143, "\(bench.stderr.text)")
+        for path in [workload, workload + ".partial", workload + ".summary.json"] {
+            #expect(!FileManager.default.fileExists(atPath: path), "\(path) is left")
+        }
+        #expect(bench.stderr.text.contains("removed "), "\(bench.stderr.text)")
+
+        // Generated to the end, the workload is renamed into place beside its summary.
+        let complete = try tripline(["bench", "--events", "300", "--workload", workload, "--rules", "founding", "--shards", "1",
+                                     "--repeats", "1", "--python-events", "0", "--sequence-keys", "0"])
+        #expect(complete.status == 0, "\(complete.stderr)")
+        #expect(FileManager.default.fileExists(atPath: workload))
+        #expect(FileManager.default.fileExists(atPath: workload + ".summary.json"))
+        #expect(!FileManager.default.fileExists(atPath: workload + ".partial"))
+        let lines = try String(contentsOfFile: workload, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 300)
+    }
+
+    /// `tripline bench ARGUMENTS` (without the Python and memory measurements) started with TMPDIR
+    /// set to this test's scratch directory, its standard error collected as it runs.
+    private func startBench(_ arguments: [String]) throws -> (process: Process, stderr: OutputCollector) {
+        let process = Process()
+        process.executableURL = triplineBinary
+        process.arguments = ["bench"] + arguments + ["--python-events", "0", "--sequence-keys", "0"]
+        process.currentDirectoryURL = packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": scratch.url.path]) { $1 }
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        return (process, OutputCollector(errors.fileHandleForReading))
+    }
+
     @Test("bench rejects a malformed shard list")
     func badShards() throws {
         let result = try tripline(["bench", "--shards", "0,x"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--shards"), "\(result.stderr)")
+    }
+}
+
+/// Whether `condition` holds within `seconds`, checked every 50 ms.
+private func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date(timeIntervalSinceNow: seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return condition()
+}
+
+/// The processes whose command line mentions `path`.
+private func processes(reading path: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry in
+        guard let id = Int32(entry), id != getpid(),
+              let arguments = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+        return String(decoding: arguments, as: UTF8.self).contains(path) ? id : nil
     }
 }

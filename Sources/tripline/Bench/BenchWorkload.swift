@@ -23,7 +23,12 @@ struct BenchWorkload: Codable {
 
     /// Uses `path` when it exists (reading its sidecar summary, or counting its lines), otherwise
     /// generates a workload there with `settings`.
-    static func prepare(path: String, settings: WorkloadSettings, log: (String) -> Void) throws -> BenchWorkload {
+    ///
+    /// The workload is generated into `PATH.partial`, announced to `writing` first, and renamed to
+    /// `path` (then announced to `completed`) once it and its summary are written: a generation cut
+    /// short leaves no file that a later run would take for a whole workload.
+    static func prepare(path: String, settings: WorkloadSettings, log: (String) -> Void,
+                        writing: (URL) -> Void = { _ in }, completed: (URL) -> Void = { _ in }) throws -> BenchWorkload {
         let summaryPath = path + ".summary.json"
         if FileManager.default.fileExists(atPath: path) {
             if let data = FileManager.default.contents(atPath: summaryPath),
@@ -38,7 +43,9 @@ struct BenchWorkload: Codable {
         }
         log("generating workload: \(settings.eventCount.grouped) events from \(settings.hostCount.grouped) hosts (seed \(settings.seed)) → \(path)")
         let started = Date()
-        let summary = try WorkloadGenerator(settings: settings).write(to: path) { written in
+        let partial = URL(fileURLWithPath: path + ".partial")
+        writing(partial)
+        let summary = try WorkloadGenerator(settings: settings).write(to: partial.path) { written in
             log("  generated \(written.grouped) / \(settings.eventCount.grouped) events")
         }
         log(String(format: "  done in %.1f s: %@ MB, %.0f bytes per event", Date().timeIntervalSince(started),
@@ -49,6 +56,11 @@ struct BenchWorkload: Codable {
             scenarios: Dictionary(uniqueKeysWithValues: summary.scenarios.map { ($0.key.rawValue, $0.value) }),
             expectedDetections: summary.expectedDetections)
         try JSONEncoder().encode(workload).write(to: URL(fileURLWithPath: summaryPath))
+        guard rename(partial.path, path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
+                                                          NSLocalizedDescriptionKey: "cannot rename \(partial.path) to \(path): \(String(cString: strerror(errno)))"])
+        }
+        completed(partial)
         workload.wasGenerated = true
         return workload
     }

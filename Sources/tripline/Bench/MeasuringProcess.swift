@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs one measurement in a fresh `tripline` process and decodes the JSON line it prints.
 ///
@@ -22,6 +23,9 @@ enum MeasuringProcess {
         return result
     }
 
+    /// The process ``capture(_:_:)`` is waiting for, if any.
+    private static let running = Mutex<pid_t?>(nil)
+
     /// Runs `program ARGUMENTS` and returns its standard output; fails on a non-zero exit.
     static func capture(_ program: URL, _ arguments: [String]) throws -> String {
         let process = Process()
@@ -30,11 +34,22 @@ enum MeasuringProcess {
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
+        running.withLock { $0 = process.processIdentifier }
+        defer { running.withLock { $0 = nil } }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw BenchError.measurementFailed(arguments: [program.lastPathComponent] + arguments, status: process.terminationStatus)
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Sends SIGTERM to the process ``capture(_:_:)`` is waiting for, if any, and returns its id.
+    static func terminateRunning() -> pid_t? {
+        running.withLock { running in
+            guard let id = running else { return nil }
+            kill(id, SIGTERM)
+            return id
+        }
     }
 }
