@@ -77,7 +77,8 @@ struct BenchCommandTests {
         for path in [workload, workload + ".partial", workload + ".summary.json"] {
             #expect(!FileManager.default.fileExists(atPath: path), "\(path) is left")
         }
-        #expect(bench.stderr.text.contains("removed "), "\(bench.stderr.text)")
+        #expect(bench.stderr.text.contains("interrupted (SIGTERM)"), "\(bench.stderr.text)")
+        #expect(bench.stderr.text.contains(", \(workload).partial"), "the partial workload named among the removed: \(bench.stderr.text)")
 
         // Generated to the end, the workload is renamed into place beside its summary.
         let complete = try tripline(["bench", "--events", "300", "--workload", workload, "--rules", "founding", "--shards", "1",
