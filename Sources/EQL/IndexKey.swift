@@ -14,9 +14,9 @@ import ECS
 /// not optional: Elasticsearch leaves events without one out), a ``Term/Match/present`` term.
 /// Without wildcards the string comparisons give an ``Term/Match/equals`` term. With wildcards or regular
 /// expressions, the literals every match starts with (`/tmp/*` and `/tmp/[a-z]+` start with
-/// `/tmp/`), ends with (`*.sh`) or, without regular expressions, contains (each pattern's longest
-/// literal run: `*curl*` contains `curl`, when every run has at least
-/// ``SubstringSet/minimumLength`` bytes) give a ``Term/Match/prefix``, ``Term/Match/suffix`` or
+/// `/tmp/`), ends with (`*.sh`) or contains (each pattern's longest literal run: `*curl*` contains
+/// `curl`; a regular expression's ``RegexFacts/containedLiteral``, down to one character it
+/// requires) give a ``Term/Match/prefix``, ``Term/Match/suffix`` or
 /// ``Term/Match/contains`` term, whichever's shortest literal is longest; and when none serves, a
 /// ``Term/Match/present`` term. Each leaf is false
 /// when the field is missing or holds no matching value (term semantics, see ``Condition``). A
@@ -109,9 +109,14 @@ public struct IndexKey: Sendable, Equatable {
         }
         let ranked = keys.enumerated().map { (rank: rank($0.element), offset: $0.offset, key: $0.element) }
         var chosen: [IndexKey] = []
+        var hasSelective = false
         for (rank, _, key) in ranked.sorted(by: { $0.rank != $1.rank ? $0.rank < $1.rank : $0.offset < $1.offset })
         where !chosen.contains(key) {
             if chosen.count >= 2, (1 ... broadFields.count).contains(rank.broadest) { continue }
+            // A one-byte literal (`:`) serves a filter with nothing narrower than broad keys: beside
+            // a selective key it prunes little, and its field would cost every event a look-up.
+            if hasSelective, key.terms.contains(where: { $0.match == .contains && $0.values.contains { $0.count == 1 } }) { continue }
+            if rank.broadest == 0 { hasSelective = true }
             chosen.append(key)
             if chosen.count == limit { break }
         }
@@ -190,8 +195,7 @@ public struct IndexKey: Sendable, Equatable {
         let longest = AnchoredLiteralSet.longestLiteral
         let prefixes = literals(\.leadingLiteral, \.leadingLiterals)?.map { Array($0.prefix(longest)) }
         let suffixes = literals(\.trailingLiteral, \.trailingLiterals)?.map { Array($0.suffix(longest)) }
-        // Regular expressions give no contained literal, so only anchored ones serve with them.
-        let contained = matcher.regexes.isEmpty ? literals(\.longestLiteral, { _ in [] }) : nil
+        let contained = literals(\.longestLiteral, { $0.containedLiteral.isEmpty ? [] : [$0.containedLiteral] })
         var choices: [(match: Term.Match, literals: [[UInt8]], shortest: Int)] = []
         if let prefixes { choices.append((.prefix, prefixes, prefixes.map(\.count).min() ?? 0)) }
         if let suffixes { choices.append((.suffix, suffixes, suffixes.map(\.count).min() ?? 0)) }

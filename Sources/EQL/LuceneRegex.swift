@@ -115,6 +115,12 @@ struct RegexFacts: Sendable {
     private(set) var leadingLiterals: [[UInt8]] = []
     /// Likewise, the strings every match ends with one of, from the trailing elements.
     private(set) var trailingLiterals: [[UInt8]] = []
+    /// A string every match contains, for the rule index: the longest run of the top level's
+    /// consecutive characters written literally or escaped that each occur exactly once (`curl -o`
+    /// in `.*curl -o\s.*`), lowercased when case is ignored; when no run is longer than one
+    /// character, the ``required`` character least common in command lines and paths (``rarity(_:)``:
+    /// `:` of the `.`s and `:`s an address and port need). Empty when none is known.
+    private(set) var containedLiteral: [UInt8] = []
     /// The most strings ``leadingLiterals`` and ``trailingLiterals`` list.
     static let maximumAlternatives = 16
 
@@ -164,6 +170,10 @@ struct RegexFacts: Sendable {
         repeated = counts.filter { $0.value > 1 }.sorted { $0.key < $1.key }.map { (byte: $0.key, count: $0.value) }
         if let head = elements.first, head.mustOccur { first = head.characters }
         if let tail = elements.last, tail.mustOccur { last = tail.characters }
+        containedLiteral = Self.longestRun(elements, caseInsensitive: caseInsensitive)
+        if containedLiteral.count < 2, let rarest = required.min(by: { Self.rarity($0) < Self.rarity($1) }) {
+            containedLiteral = [rarest]
+        }
         leadingLiterals = Self.literalRuns(elements, caseInsensitive: caseInsensitive)
         trailingLiterals = Self.literalRuns(elements.reversed(), caseInsensitive: caseInsensitive).map { $0.reversed() }
     }
@@ -188,6 +198,30 @@ struct RegexFacts: Sendable {
         }
         return runs[0].isEmpty ? [] : runs
     }
+
+    /// The longest run of consecutive `elements` that are single characters occurring exactly once
+    /// (a match has them side by side), lowercased when case is ignored.
+    private static func longestRun(_ elements: [Element], caseInsensitive: Bool) -> [UInt8] {
+        var longest: [UInt8] = []
+        var run: [UInt8] = []
+        for element in elements {
+            guard element.mustOccur, element.occursOnce, let literal = element.literal else { run.removeAll(); continue }
+            run.append(caseInsensitive ? ByteText.fold(literal) : literal)
+            if run.count > longest.count { longest = run }
+        }
+        return longest
+    }
+
+    /// How common an ASCII character is in command lines and paths, rarest 0: shell and quoting
+    /// characters, then other punctuation, digits, `_ . - /`, letters, and the space.
+    static func rarity(_ byte: UInt8) -> Int {
+        if let rank = Self.punctuationByRarity.firstIndex(of: byte) { return rank }
+        if isDigit(byte) { return 100 }
+        if isLetter(byte) { return 200 }
+        return byte == UInt8(ascii: " ") ? 300 : 150
+    }
+
+    private static let punctuationByRarity = Array("`^~|;&$<>!@%#{}[]()*?\"'\\+:,=_.-/".utf8)
 
     /// Whether `bytes` have every required character and fit `first` and `last`.
     @inline(__always)

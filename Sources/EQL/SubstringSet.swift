@@ -6,7 +6,8 @@
 /// the rest. This is the shape of Wu–Manber's multi-pattern search, with heads of three bytes.
 /// Two-byte literals (`\x`, `-c`) are found by a second pass, each position's byte pair tested in a
 /// 65,536-bit map of them: it costs every byte of the text, so a set without them skips it (and
-/// ``RuleIndex`` scans a value only when its memo of recent values does not know it).
+/// ``RuleIndex`` scans a value only when its memo of recent values does not know it). Literals of
+/// one byte (the `:` a regular expression requires) are each found with `memchr`.
 /// Case-insensitive sets hold lowercased literals and fold ASCII text as they read it; the caller
 /// handles non-ASCII text (``RuleIndex`` treats it as containing every literal).
 ///
@@ -19,7 +20,7 @@
 /// not copied (and each of its arrays retained) before a look-up.
 final class SubstringSet: Sendable {
     /// The shortest literal a set holds.
-    static let minimumLength = 2
+    static let minimumLength = 1
     /// The bytes of a head: literals this long or longer are found through ``filter``.
     private static let headLength = 3
 
@@ -38,17 +39,26 @@ final class SubstringSet: Sendable {
     /// each literal's pair and position in ``literals``.
     private let pairFilter: [UInt64]
     private let pairs: [(pair: UInt16, literal: Int32)]
+    /// Each one-byte literal's byte and position in ``literals``.
+    private let singles: [(byte: UInt8, literal: Int32)]
+    /// Whether some literal has three bytes or more (is found through ``filter``).
+    private let hasHeads: Bool
 
     /// Builds the set; every literal must have at least ``minimumLength`` bytes.
     init(_ literals: [[UInt8]], folding: Bool) {
-        precondition(literals.allSatisfy { $0.count >= Self.minimumLength }, "literals of at least two bytes")
+        precondition(literals.allSatisfy { $0.count >= Self.minimumLength }, "literals of at least one byte")
         self.literals = literals
         self.folding = folding
         var filter = [UInt64](repeating: 0, count: 1024)
         var byHead: [UInt32: [Int32]] = [:]
         var pairFilter: [UInt64] = []
         var pairs: [(pair: UInt16, literal: Int32)] = []
+        var singles: [(byte: UInt8, literal: Int32)] = []
         for (index, literal) in literals.enumerated() {
+            if literal.count == 1 {
+                singles.append((literal[0], Int32(index)))
+                continue
+            }
             guard literal.count >= Self.headLength else {
                 if pairFilter.isEmpty { pairFilter = [UInt64](repeating: 0, count: 1024) }
                 let pair = UInt16(literal[0]) | UInt16(literal[1]) << 8
@@ -76,6 +86,8 @@ final class SubstringSet: Sendable {
         self.filter = filter
         self.pairFilter = pairFilter
         self.pairs = pairs
+        self.singles = singles
+        hasHeads = pairs.count + singles.count < literals.count
         headKeys = keys
         headRanges = ranges
         headLiterals = flat
@@ -87,11 +99,17 @@ final class SubstringSet: Sendable {
     func forEachOccurring(in text: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
         guard text.count >= Self.minimumLength else { return }
         // Two copies of each loop, each with the folding decided.
-        if text.count >= Self.headLength, pairs.count < literals.count {
+        if text.count >= Self.headLength, hasHeads {
             if folding { scan(text, fold: true, body) } else { scan(text, fold: false, body) }
         }
-        if !pairs.isEmpty {
+        if text.count >= 2, !pairs.isEmpty {
             if folding { scanPairs(text, fold: true, body) } else { scanPairs(text, fold: false, body) }
+        }
+        for single in singles {
+            let found = withUnsafePointer(to: single.byte) { byte in
+                ByteText.firstIndex(of: UnsafeBufferPointer(start: byte, count: 1), in: text, folding: folding)
+            }
+            if found != nil { body(Int(single.literal)) }
         }
     }
 

@@ -45,12 +45,16 @@ import Testing
         #expect(try key(#"any where process.name : ("*curl*", "*ab*")"#) == "process.name*:curl,ab", "two bytes are enough")
         #expect(try key(#"any where process.command_line : "*\\x*\\x*\\x*""#) == "process.command_line*:\\x",
                 "the hex payload rule's two-byte run")
-        #expect(try key(#"any where process.name : ("*curl*", "*a*")"#) == "process.name?", "a literal of one byte: only presence is left")
+        #expect(try key(#"any where process.name : ("*curl*", "*a*")"#) == "process.name*:curl,a", "a literal of one byte serves too")
         #expect(try key(#"any where process.name : "*""#) == "process.name?")
-        #expect(try key(#"any where process.name : ("*curl*", "a")"#) == "process.name?", "an exact member under three bytes")
-        #expect(try key(#"any where process.name regex ".*curl.*""#) == "process.name?")
-        #expect(try key(#"process where process.name regex ".*curl.*""#) == "event.category==process",
-                "presence comes after every other key")
+        #expect(try key(#"any where process.name : ("*curl*", "a")"#) == "process.name*:a,curl", "an exact member is its own literal")
+        #expect(try key(#"any where process.name regex ".*curl.*""#) == "process.name*==curl", "a regular expression's run of literal characters")
+        #expect(try key(#"any where process.command_line regex~ ".*[0-9]{1,3}\\.[0-9]{1,3}:[0-9]+/CURL.*""#) == "process.command_line*:/curl",
+                "the longest run, lowercased when case is ignored")
+        #expect(try key(#"any where process.command_line regex ".*[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}:[0-9]{1,5}.*""#) == "process.command_line*==:",
+                "no run longer than one character: the rarest character required (a colon before dots)")
+        #expect(try key(#"process where process.name regex ".*curl.*""#) == "process.name*==curl",
+                "a run of literal characters ranks as a wildcard's does, before the category")
     }
 
     @Test func anchoredLiteralsOfPatternsAndRegularExpressions() throws {
@@ -70,7 +74,8 @@ import Testing
                 "an optional character ends the literal; lowercased when case is ignored")
         #expect(try key(#"any where process.name regex "a+b""#) == "process.name$==b", "a repeated character is not a prefix")
         #expect(try key(#"any where process.name regex """.*\.sh""""#) == "process.name$==.sh")
-        #expect(try key(#"any where process.name regex "(a|b)x+""#) == "process.name?", "no literal occurring once at either end")
+        #expect(try key(#"any where process.name regex "(a|b)x+""#) == "process.name*==x", "no literal occurring once at either end: the character it requires")
+        #expect(try key(#"any where process.name regex~ "(a|b)x+""#) == "process.name?", "ignoring case, no letter is required")
         #expect(try key(#"any where process.name : ("*curl*", "curl*")"#) == "process.name*:curl", "one pattern has no prefix")
         #expect(try key(#"any where process.name regex~ """[a-z]+\d/X""""#) == "process.name$:" + (0 ... 9).map { "\($0)/x" }.joined(separator: ","),
                 "ignoring case, \\d is each ASCII digit (a non-ASCII value satisfies every case-insensitive key)")
@@ -95,11 +100,11 @@ import Testing
 
     @Test func noKeyWithoutANecessaryFiniteSet() throws {
         #expect(try key(#"any where process.name == "a" or not process.args : "b*""#) == nil, "or with a branch without a key")
-        #expect(try key(#"any where process.name == "a" or process.args : "*b*""#) == "process.name==a | process.args?")
+        #expect(try key(#"any where process.name == "a" or process.args : "*b*""#) == "process.name==a | process.args*:b")
         #expect(try key(#"any where not process.name == "a""#) == nil)
         #expect(try key(#"any where process.name != "a""#) == nil)
         #expect(try key(#"any where not process.name in ("a", "b")"#) == nil)
-        #expect(try key(#"any where process.name : "*a*""#) == "process.name?", "wildcard without a usable literal")
+        #expect(try key(#"any where process.name : "*""#) == "process.name?", "a wildcard without a literal")
         #expect(try key(#"any where process.name in ("a", 1)"#) == nil, "a number is not a string key")
         #expect(try key(#"any where startsWith(process.name, "a")"#) == nil)
         #expect(try key(#"any where true"#) == nil)
@@ -161,6 +166,8 @@ import Testing
             #"process where (process.parent.name == "bash" and process.parent.args : "*waagent*") or (process.parent.name == "sh" and process.args : "*runner*")"#,
             #"process where event.type == "start" and process.name : "*a*" and container.id like "?*""#,
             #"process where event.type == "end" and process.args like ("*sh*", "/bin/*")"#,
+            #"process where event.type == "start" and process.command_line regex ".*[0-9]+:[0-9]+.*""#,
+            #"process where process.name == "openssl" and process.command_line regex ".*[0-9]+:[0-9]+.*""#,
         ])
         let (queries, catalog) = (indexed.queries, indexed.catalog)
         func rendered(_ requirement: IndexRequirement?) -> [[String]] {
@@ -176,10 +183,14 @@ import Testing
                 == [["process.parent.name", "process.parent.args*"], ["process.parent.name", "process.args*"]],
                 "a disjunction of two-key operands gives an alternative per operand, two keys each")
         #expect(queries[3].indexRequirement(in: catalog)?.filterNumbers == [0, 0], "both alternatives of the one filter")
-        #expect(rendered(queries[4].indexRequirement(in: catalog)) == [["event.category", "event.type", "process.name", "container.id"]],
-                "presence keys last, yet listed: four keys")
+        #expect(rendered(queries[4].indexRequirement(in: catalog)) == [["event.category", "event.type", "process.name*", "container.id"]],
+                "a one-byte literal and a presence key last, yet listed: four keys")
         #expect(rendered(queries[5].indexRequirement(in: catalog)) == [["event.category", "event.type", "process.args*"]],
                 "a two-byte contained literal (sh) ranks with presence: after the broad keys, not instead of them")
+        #expect(rendered(queries[6].indexRequirement(in: catalog)) == [["event.category", "event.type", "process.command_line*"]],
+                "the colon the regular expression requires narrows a filter of broad keys")
+        #expect(rendered(queries[7].indexRequirement(in: catalog)) == [["process.name", "event.category"]],
+                "beside a selective key, a one-byte literal is left out: its field would cost every event a look-up")
 
         func candidates(_ json: String) throws -> [Int] { try indexed.candidates(json) }
         #expect(try candidates(#"{"event":{"category":"process"},"user":{"id":"0"},"process":{"name":"bash"}}"#) == [2],

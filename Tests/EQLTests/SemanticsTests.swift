@@ -166,6 +166,15 @@ import Testing
         #expect(!admitted(tunnel, "/usr/bin/curl -s http://127.0.0.1:8080/metrics"), "two colons, three dots")
         #expect(admitted(tunnel, "ssh -L 127.0.0.1:8080:10.0.0.2:22 jump"))
         #expect(RegexFacts(pattern: "a:?b:*c::", caseInsensitive: false).repeated.map(\.count) == [2], "only the colons that must occur")
+        // The literal the rule index looks for: the longest run, or the rarest character required.
+        func contained(_ pattern: String, caseInsensitive: Bool = false) -> String {
+            String(decoding: RegexFacts(pattern: pattern, caseInsensitive: caseInsensitive).containedLiteral, as: UTF8.self)
+        }
+        #expect(tunnel.containedLiteral == Array(":".utf8), "colons are rarer than dots")
+        #expect(contained(#".*curl\s+-[a-z]*o\s.*"#) == "curl")
+        #expect(contained(#"x?ab+cdE\.f"#, caseInsensitive: true) == "cde.f", "after the repeated b, lowercased")
+        #expect(contained("a|b") == "" && contained("[ab]+") == "")
+        #expect(contained("abc", caseInsensitive: false) == "abc")
         // First and last characters of whole-value matches.
         let masquerade = RegexFacts(pattern: #"/[a-z0-9\s_\-\\./]+\s"#, caseInsensitive: true)
         func admits(_ facts: RegexFacts, _ text: String) -> Bool { Array(text.utf8).withUnsafeBufferPointer { facts.admits($0) } }
@@ -182,6 +191,7 @@ import Testing
         let atoms = ["a", "b", "A", ".", #"\."#, ":", "[ab]", "(a|b)", "(:)", #"\s"#, #"\w"#, #"\d"#]
         let quantifiers = ["", "", "?", "*", "+", "{0,2}", "{1,2}", "+?"]
         var checked = 0
+        var withLiteral = 0
         for _ in 0 ..< 3_000 {
             var pattern = (0 ..< Int.random(in: 1 ... 4, using: &random)).map { _ in
                 atoms.randomElement(using: &random)! + quantifiers.randomElement(using: &random)!
@@ -194,9 +204,16 @@ import Testing
                 guard regex.matches(text) else { continue }
                 checked += 1
                 #expect(Array(text.utf8).withUnsafeBufferPointer { regex.mayMatch($0) }, "\(pattern) matched \(text) without its bytes")
+                // The rule index's contained literal is in every match (folded when case is ignored).
+                let literal = regex.facts.containedLiteral
+                let searched = caseInsensitive ? Array(text.utf8).map(ByteText.fold) : Array(text.utf8)
+                #expect(literal.isEmpty || searched.indices.contains { searched[$0...].starts(with: literal) },
+                        "\(pattern) matched \(text) without \(String(decoding: literal, as: UTF8.self))")
+                if !literal.isEmpty { withLiteral += 1 }
             }
         }
         #expect(checked > 500)
+        #expect(withLiteral > 100, "matches whose pattern has a contained literal: \(withLiteral)")
     }
 
     @Test func stringSetsFindEveryMemberAndNothingElse() {

@@ -28,7 +28,7 @@ import Testing
         var random = SplitMix64(state: folding ? 11 : 12)
         for _ in 0 ..< 200 {
             var literals = (0 ..< random.below(12) + 1).map { _ in
-                Self.randomBytes(count: 2 + random.below(5), using: &random)
+                Self.randomBytes(count: 1 + random.below(6), using: &random)
             }
             if folding { literals = literals.map { $0.map(ByteText.fold) } }
             let set = SubstringSet(literals, folding: folding)
@@ -53,6 +53,23 @@ import Testing
         #expect(found("printf '\\x41\\x42'") == [0, 0], "once per occurrence")
         #expect(found("-") == [] && found("") == [])
         #expect(found("ends with -c") == [1], "at the last position")
+    }
+
+    @Test func oneByteLiteralsAreFoundOnce() {
+        let set = SubstringSet([Array(":".utf8), Array("a".utf8), Array("curl".utf8), Array("-c".utf8)], folding: true)
+        func found(_ text: String) -> [Int] {
+            var found: [Int] = []
+            Array(text.utf8).withUnsafeBufferPointer { set.forEachOccurring(in: $0) { found.append($0) } }
+            return found.sorted()
+        }
+        #expect(found(":") == [0] && found("A") == [1], "the whole text, folded")
+        #expect(found("10.0.0.1:22:10.0.0.2:80") == [0], "once however often it occurs")
+        #expect(found("CURL -C x:") == [0, 2, 3], "at the last position, with longer literals")
+        #expect(found("") == [] && found("xyz") == [])
+        let exact = SubstringSet([Array("A".utf8)], folding: false)
+        var foundExact: [Int] = []
+        Array("a".utf8).withUnsafeBufferPointer { exact.forEachOccurring(in: $0) { foundExact.append($0) } }
+        #expect(foundExact.isEmpty, "case-sensitive: a is not A")
     }
 
     @Test func literalsSharingTheirFirstThreeBytesAreEachFound() {
