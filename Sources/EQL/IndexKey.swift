@@ -95,7 +95,9 @@ public struct IndexKey: Sendable, Equatable {
     /// the given order). A key with a presence term comes last whatever its fields: most fields a
     /// rule compares are on every event of their kind. Past the first two, keys on ``broadFields``
     /// are left out: they select little, and each field indexed costs every event a look-up (the
-    /// founding rules lost 1–5 % to `event.type` and `event.action` as third and fourth keys).
+    /// founding rules lost 1–5 % to `event.type` and `event.action` as third and fourth keys). For
+    /// the same reason a contained literal of one byte is left out once a key on a field that is not
+    /// broad is chosen.
     static func mostSelective(_ keys: [IndexKey], breadth: Breadth, limit: Int) -> [IndexKey] {
         func rank(_ key: IndexKey) -> (broadest: Int, looseness: Int, values: Int) {
             let looseness = key.terms.map { $0.match.looseness }.max() ?? 0
