@@ -214,7 +214,7 @@ struct RegexFacts: Sendable {
 
     /// How common an ASCII character is in command lines and paths, rarest 0: shell and quoting
     /// characters, then other punctuation, digits, `_ . - /`, letters, and the space.
-    static func rarity(_ byte: UInt8) -> Int {
+    private static func rarity(_ byte: UInt8) -> Int {
         if let rank = Self.punctuationByRarity.firstIndex(of: byte) { return rank }
         if isDigit(byte) { return 100 }
         if isLetter(byte) { return 200 }
