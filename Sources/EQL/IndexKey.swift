@@ -103,9 +103,7 @@ public struct IndexKey: Sendable, Equatable {
             let looseness = key.terms.map { $0.match.looseness }.max() ?? 0
             // A contained literal of two bytes (`sh`, `-c`) selects about as little as presence:
             // it comes after the broad keys, never instead of them.
-            let weak = looseness == Term.Match.present.looseness || key.terms.contains { term in
-                term.match == .contains && term.values.contains { $0.count < weakContainedLength }
-            }
+            let weak = looseness == Term.Match.present.looseness || key.containsLiteral(shorterThan: weakContainedLength)
             let broadest = weak ? broadFields.count + 1 : key.terms.map { breadth($0.field) }.max() ?? 0
             return (broadest, looseness, key.valueCount)
         }
@@ -117,7 +115,7 @@ public struct IndexKey: Sendable, Equatable {
             if chosen.count >= 2, (1 ... broadFields.count).contains(rank.broadest) { continue }
             // A one-byte literal (`:`) serves a filter with nothing narrower than broad keys: beside
             // a selective key it prunes little, and its field would cost every event a look-up.
-            if hasSelective, key.terms.contains(where: { $0.match == .contains && $0.values.contains { $0.count == 1 } }) { continue }
+            if hasSelective, key.containsLiteral(shorterThan: 2) { continue }
             if rank.broadest == 0 { hasSelective = true }
             chosen.append(key)
             if chosen.count == limit { break }
@@ -126,6 +124,11 @@ public struct IndexKey: Sendable, Equatable {
     }
 
     private var valueCount: Int { terms.reduce(0) { $0 + $1.values.count } }
+
+    /// Whether a containment term of the key has a literal of fewer than `length` bytes.
+    private func containsLiteral(shorterThan length: Int) -> Bool {
+        terms.contains { term in term.match == .contains && term.values.contains { $0.count < length } }
+    }
 
     /// Contained literals shorter than this rank with presence keys (see ``mostSelective(_:breadth:limit:)``).
     static let weakContainedLength = 3
