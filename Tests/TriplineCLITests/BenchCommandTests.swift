@@ -114,16 +114,6 @@ struct BenchCommandTests {
     }
 }
 
-/// Whether `condition` holds within `seconds`, checked every 50 ms.
-private func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date(timeIntervalSinceNow: seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    return condition()
-}
-
 /// The processes whose command line mentions `path`.
 private func processes(reading path: String) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

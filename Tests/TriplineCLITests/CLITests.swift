@@ -41,6 +41,16 @@ func command(_ executable: URL, _ arguments: [String], stdin: String? = nil) thr
                          stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
+/// Whether `condition` holds within `seconds`, checked every 50 ms.
+func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date(timeIntervalSinceNow: seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return condition()
+}
+
 @Suite("tripline CLI")
 struct CLITests {
     @Test("the executable was built")

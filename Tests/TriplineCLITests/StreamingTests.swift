@@ -42,8 +42,7 @@ struct StreamingTests {
         input.fileHandleForWriting.write(Data((encryptions.joined(separator: "\n") + "\n").utf8))
 
         // Standard input stays open: the alerts must come from idleness, not from end of input.
-        let deadline = Date(timeIntervalSinceNow: 20)
-        while Date() < deadline, stdout.text.split(separator: "\n").count < 33 { Thread.sleep(forTimeInterval: 0.1) }
+        _ = eventually(within: 20) { stdout.text.split(separator: "\n").count >= 33 }
         #expect(stdout.text.split(separator: "\n").count == 33, "3 sequences × 11 documents; stderr: \(stderr.text)")
         #expect(process.isRunning)
 
