@@ -23,8 +23,9 @@ enum MeasuringProcess {
         return result
     }
 
-    /// The process ``capture(_:_:)`` is waiting for, if any.
-    private static let running = Mutex<pid_t?>(nil)
+    /// The process ``capture(_:_:)`` is waiting for, if any, and whether ``terminateRunning()``
+    /// has been called (the bench is being interrupted).
+    private static let state = Mutex<(running: pid_t?, stopping: Bool)>((nil, false))
 
     /// Runs `program ARGUMENTS` and returns its standard output; fails on a non-zero exit.
     static func capture(_ program: URL, _ arguments: [String]) throws -> String {
@@ -34,20 +35,26 @@ enum MeasuringProcess {
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        running.withLock { $0 = process.processIdentifier }
-        defer { running.withLock { $0 = nil } }
+        state.withLock { $0.running = process.processIdentifier }
+        defer { state.withLock { $0.running = nil } }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        // A child stopped by an interruption is no failure to report: the interruption's handler
+        // cleans up and exits, and this thread must not exit first (with the failure's status).
+        while state.withLock({ $0.stopping }) { sleep(1) }
         guard process.terminationStatus == 0 else {
             throw BenchError.measurementFailed(arguments: [program.lastPathComponent] + arguments, status: process.terminationStatus)
         }
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Sends SIGTERM to the process ``capture(_:_:)`` is waiting for, if any, and returns its id.
+    /// Sends SIGTERM to the process ``capture(_:_:)`` is waiting for, if any, and returns its id;
+    /// from then on ``capture(_:_:)`` returns no more, so that the caller (an interruption's
+    /// handler, which exits) ends the process.
     static func terminateRunning() -> pid_t? {
-        running.withLock { running in
-            guard let id = running else { return nil }
+        state.withLock { state in
+            state.stopping = true
+            guard let id = state.running else { return nil }
             kill(id, SIGTERM)
             return id
         }
