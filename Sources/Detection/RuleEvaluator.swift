@@ -25,6 +25,10 @@ public struct EvaluatorStatistics: Sendable {
     public var earlyReleases = 0
     /// Bytes the reorder buffer holds now (events waiting for the allowed lateness to pass).
     public var bufferedBytes = 0
+    /// Events taken into the reorder buffer because some stage of a sequence rule matched them:
+    /// each is copied there, out of its batch (an event two timelines order, by different time
+    /// fields, counts twice).
+    public var heldEvents = 0
     /// Events of partial sequences compressed so far: those still held once they were no longer
     /// recent enough to be kept whole (``RetainedEventCodec``).
     public var heldEventsCompressed = 0
@@ -225,7 +229,9 @@ public struct RuleEvaluator {
                                                      candidates: index == nil ? nil : offered[first ..< next],
                                                      filters: offeredFilters, offset: start)
             switch outcome {
-            case .buffered: buffered = true
+            case .buffered:
+                buffered = true
+                statistics.heldEvents += 1
             case .irrelevant: break
             case .late: statistics.lateEvents += 1
             case .untimed: statistics.untimedEvents += 1

@@ -110,3 +110,34 @@ import Testing
         #expect(indexed > 0 && indexed <= 2 * openssl, "\(indexed) rules tested, \(openssl) openssl events of \(events.count)")
     }
 }
+
+/// The evaluator counts the events the reorder buffer takes (``EvaluatorStatistics/heldEvents``):
+/// those a stage of a sequence rule matches, and only while they are not late.
+@Suite struct HeldEventCountTests {
+    @Test func onlyEventsASequenceStageMatchesAreHeld() throws {
+        let rules = try loadFoundingRules("linux_impact_data_encrypted_via_openssl.toml")
+        func fixture(at seconds: Double, args: [String]) -> String {
+            var fixture = ProcessEventFixture()
+            fixture.time = ProcessEventFixture.time(seconds)
+            fixture.args = args
+            return fixture.json
+        }
+        let encrypting = ["openssl", "enc", "-aes-256-cbc", "-in", "a.txt", "-out", "a.enc", "-pass", "pass:x"]
+        let lines = [
+            fixture(at: 10, args: encrypting),
+            fixture(at: 11, args: ["openssl", "s_client", "-connect", "203.0.113.5:443"]),
+            fixture(at: 12, args: encrypting + ["-base64"]),
+            fixture(at: 13, args: encrypting),
+            fixture(at: 30, args: ["openssl", "version"]),
+            fixture(at: 14, args: encrypting), // late: 16 s behind, with 5 s allowed
+        ]
+        var reader = EventReader(catalog: rules.catalog, timestampPaths: rules.timestampPaths)
+        var evaluator = RuleEvaluator(ruleSet: rules, allowedLateness: 5_000_000_000)
+        var alerts: [Alert] = []
+        for (index, line) in lines.enumerated() {
+            evaluator.process([try reader.read(bytes: Array(line.utf8), origin: .memory(index: index))], into: &alerts)
+        }
+        #expect(evaluator.statistics.heldEvents == 2)
+        #expect(evaluator.statistics.lateEvents == 1)
+    }
+}

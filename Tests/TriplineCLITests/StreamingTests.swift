@@ -79,7 +79,8 @@ struct StreamingTests {
             }
             if let port {
                 body = (try? httpGet(port: port, path: "/metrics")) ?? ""
-                if body.contains("tripline_records_total{stage=\"source\"} 1136") { break }
+                // The shards count held events after the source counts records: wait for both.
+                if body.contains("tripline_records_total{stage=\"source\"} 1136"), body.contains("tripline_held_events_total 22") { break }
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -91,6 +92,8 @@ struct StreamingTests {
         #expect(body.contains("tripline_alerts_total{rule=\"Openssl Client or Server Activity\"} 2"), "\(body)")
         #expect(body.contains("tripline_batch_latency_seconds"), "\(body)")
         #expect(body.contains("tripline_candidate_rules_total "), "\(body)")
+        // The sequence stage matches 22 events: 12 encryptions on db-01, 10 slower ones on web-01.
+        #expect(body.contains("tripline_held_events_total 22"), "\(body)")
         // The sample's partial sequences end within the 5 s their events are kept whole.
         #expect(body.contains("tripline_held_events_compressed_total 0"), "\(body)")
         // The founding rules have no contained literal, so nothing goes through the index's memo.

@@ -31,6 +31,7 @@ public final class PipelineMetrics: Sendable {
     let batches: Counter
     let lateEvents: Counter
     let candidateRules: Counter
+    let heldEvents: Counter
     let heldEventsCompressed: Counter
     let indexMemoLookups: Counter
     let indexMemoHits: Counter
@@ -57,6 +58,7 @@ public final class PipelineMetrics: Sendable {
         batches = Counter(label: "tripline_batches_total", dimensions: [], factory: factory)
         lateEvents = Counter(label: "tripline_late_events_total", dimensions: [], factory: factory)
         candidateRules = Counter(label: "tripline_candidate_rules_total", dimensions: [], factory: factory)
+        heldEvents = Counter(label: "tripline_held_events_total", dimensions: [], factory: factory)
         heldEventsCompressed = Counter(label: "tripline_held_events_compressed_total", dimensions: [], factory: factory)
         indexMemoLookups = Counter(label: "tripline_index_memo_lookups_total", dimensions: [], factory: factory)
         indexMemoHits = Counter(label: "tripline_index_memo_hits_total", dimensions: [], factory: factory)

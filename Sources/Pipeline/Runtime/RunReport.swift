@@ -12,6 +12,8 @@ public struct RunReport: Sendable {
     public var detectionsByRule: [String: Int] = [:]
     /// Rules tested, summed over the events: those the rule index did not rule out.
     public var candidateRules = 0
+    /// Events the reorder buffers took for sequence rules (``EvaluatorStatistics/heldEvents``).
+    public var heldEvents = 0
     /// Events partial sequences held and compressed, as they were still held once too old to be
     /// kept whole (``EvaluatorStatistics/heldEventsCompressed``).
     public var heldEventsCompressed = 0

@@ -162,6 +162,7 @@ struct BenchResults {
             if set == .linux { text += " (\(count.selected.grouped) tagged OS: Linux of \(count.filesRead.grouped) corpus files, \(count.failed) failed)" }
             if run.events > 0 {
                 text += String(format: "; %.3g of them tested per event after the rule index", Double(run.candidateRules) / Double(run.events))
+                text += String(format: "; %.1f %% of the events held in the reorder buffer for sequence rules", 100 * Double(run.heldEvents) / Double(run.events))
                 text += "; \(run.heldEventsCompressed.grouped) held events compressed (still held by a partial sequence once no longer recent)"
                 if run.indexMemoLookups > 0 {
                     text += String(format: "; %.1f %% of ", 100 * Double(run.indexMemoHits) / Double(run.indexMemoLookups))
