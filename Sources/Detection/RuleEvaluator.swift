@@ -333,13 +333,6 @@ private struct Timeline {
         static func == (lhs: Pending, rhs: Pending) -> Bool { lhs.ordinal == rhs.ordinal }
     }
 
-    /// A buffered event and the rules that have a stage it matches, with the filters it matched;
-    /// only their matchers need to see it.
-    struct HeldEvent {
-        let event: Event
-        let relevantRules: [RelevantRule]
-    }
-
     let timeFields: [FieldID]
     /// Whether `timeFields` are the reader's own, so ``Event/timestamp`` already holds the time.
     let usesEventTimestamp: Bool
@@ -351,10 +344,14 @@ private struct Timeline {
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
     /// The buffered events, by ``Pending/slot``; `nil` slots are free (listed in `freeSlots`).
-    private var held: [HeldEvent?] = []
+    private var held: [Event?] = []
+    /// By ``Pending/slot``, the rules that have a stage the slot's event matches, with the filters it
+    /// matched: only their matchers need to see it. A slot's list keeps its capacity when its event is
+    /// released, so that holding an event allocates nothing but the event's own copy.
+    private var relevantRulesOfSlot: [[RelevantRule]] = []
     private var freeSlots: [Int32] = []
     /// The rules an event being accepted is relevant to, reused across events (appending to a new
-    /// array per event reallocated it as it grew); a held event keeps an exact copy.
+    /// array per event reallocated it as it grew); a held event's slot gets a copy.
     private var relevantRules: [RelevantRule] = []
     /// Bytes the buffered events hold (documents and value slots).
     private(set) var bufferedBytes = 0
@@ -413,11 +410,16 @@ private struct Timeline {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
-            held[Int(slot)] = HeldEvent(event: kept, relevantRules: Array(relevantRules))
+            held[Int(slot)] = kept
         } else {
             slot = Int32(held.count)
-            held.append(HeldEvent(event: kept, relevantRules: Array(relevantRules)))
+            held.append(kept)
+            // Room for a few rules from the start: a slot's list that grew each time its next event
+            // was relevant to one more rule would allocate as often as a list per event did.
+            relevantRulesOfSlot.append([])
+            relevantRulesOfSlot[Int(slot)].reserveCapacity(max(relevantRules.count, min(queries.count, 8)))
         }
+        relevantRulesOfSlot[Int(slot)].append(contentsOf: relevantRules)
         buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), slot: slot))
         return .buffered
     }
@@ -442,14 +444,16 @@ private struct Timeline {
         var found: [SequenceMatch] = []
         while let next = buffer.min, next.ordinal.timestamp <= watermark {
             let pending = buffer.removeMin()
-            let released = held[Int(pending.slot)].take()!
-            freeSlots.append(pending.slot)
-            bufferedBytes -= released.event.heapBytes
-            for relevant in released.relevantRules {
+            let slot = Int(pending.slot)
+            let released = held[slot].take()!
+            bufferedBytes -= released.heapBytes
+            for relevant in relevantRulesOfSlot[slot] {
                 found.removeAll(keepingCapacity: true)
-                matchers[relevant.rule].process(released.event, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
+                matchers[relevant.rule].process(released, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
                 for match in found { matches.append((rules[relevant.rule], match)) }
             }
+            relevantRulesOfSlot[slot].removeAll(keepingCapacity: true)
+            freeSlots.append(pending.slot)
         }
         releasedTime = watermark
         for index in matchers.indices {
