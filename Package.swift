@@ -67,9 +67,12 @@ let package = Package(
             .linkedLibrary("mimalloc", .when(platforms: [.linux])),
         ]),
         .target(name: "TestScratch", path: "Tests/TestScratch"),
+        // Counts each thread's heap allocations in the test bundle (hot-path allocation tests).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter",
+                linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]),
         .testTarget(name: "ECSTests", dependencies: ["ECS"]),
         .testTarget(name: "EQLTests", dependencies: ["EQL", "ECS", .product(name: "TOMLKit", package: "TOMLKit")], exclude: ["KnownDeviations.toml"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS", "Workload", "TestScratch"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS", "Workload", "TestScratch", "AllocationCounter"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "Pipelines", "Detection", "ECS", "TestScratch",
             .product(name: "Prometheus", package: "swift-prometheus"),

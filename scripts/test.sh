@@ -9,3 +9,8 @@ export TRIPLINE_KAFKA_BROKERS
 trap 'bash scripts/kafka-broker.sh stop >&2 || true' EXIT
 echo "test: Kafka-protocol broker (Tansu) at $TRIPLINE_KAFKA_BROKERS" >&2
 swift test "$@"
+# The hot-path allocation tests count what the optimized build allocates, so they are skipped in the
+# debug run above and run here in release (a build of its own: testing needs -enable-testing).
+if [ $# -eq 0 ]; then
+  swift test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests --filter HotPathAllocationTests
+fi
