@@ -7,9 +7,32 @@ struct SequenceStep {
     let ordinal: Ordinal
 }
 
+/// The events a partial sequence has matched, one per positive stage, in order. The first is kept
+/// inline: starting a partial allocates no list, and most partials never get a second step.
+struct SequenceSteps: RandomAccessCollection {
+    private let head: SequenceStep
+    private var tail: [SequenceStep] = []
+
+    /// Steps holding `first` alone.
+    init(_ first: SequenceStep) {
+        head = first
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { tail.count &+ 1 }
+
+    subscript(position: Int) -> SequenceStep {
+        position == 0 ? head : tail[position &- 1]
+    }
+
+    mutating func append(_ step: SequenceStep) {
+        tail.append(step)
+    }
+}
+
 /// A partial (or complete) sequence: the events matched so far, one per positive stage.
 struct PartialSequence {
-    var steps: [SequenceStep]
+    var steps: SequenceSteps
     /// Creation number, for evicting the oldest.
     let serial: UInt64
     /// The stage its last event matched.
@@ -134,10 +157,10 @@ struct SequenceEngine {
                 let serial = nextSerial
                 nextSerial &+= 1
                 if stageIndex == lastPositive {
-                    complete([SequenceStep(event: RetainedEvent(event), ordinal: ordinal)], key: key, into: &matches)
+                    complete(SequenceSteps(SequenceStep(event: RetainedEvent(event), ordinal: ordinal)), key: key, into: &matches)
                 } else {
                     let step = SequenceStep(event: retain(event), ordinal: ordinal)
-                    track(PartialSequence(steps: [step], serial: serial, stage: Int32(stageIndex)), key: key)
+                    track(PartialSequence(steps: SequenceSteps(step), serial: serial, stage: Int32(stageIndex)), key: key)
                 }
             } else {
                 match(stageIndex, key: key, event: event, ordinal: ordinal, into: &matches)
@@ -197,7 +220,7 @@ struct SequenceEngine {
         codec?.retain(event) ?? RetainedEvent(event)
     }
 
-    private mutating func complete(_ steps: [SequenceStep], key: SequenceKey, into matches: inout [SequenceMatch]) {
+    private mutating func complete(_ steps: SequenceSteps, key: SequenceKey, into matches: inout [SequenceMatch]) {
         let match = SequenceMatch(events: steps.map { $0.event.restored(by: codec) }, ordinals: steps.map(\.ordinal),
                                   joinValues: key.joinValues)
         if missing != nil {

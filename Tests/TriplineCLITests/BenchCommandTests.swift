@@ -20,6 +20,7 @@ struct BenchCommandTests {
         #expect(table.contains("bytes per live key"))
         #expect(table.contains("tested per event after the rule index"), "\(table)")
         #expect(table.contains("held events compressed"), "\(table)")
+        #expect(table.contains("held in the reorder buffer for sequence rules"), "\(table)")
         #expect(table.contains("found in the rule index's memo"), "the corpus rules' contained literals: \(table)")
         // The planted attacks raise exactly the founding rules' expected detections.
         #expect(table.contains("as expected"), "\(table)")
