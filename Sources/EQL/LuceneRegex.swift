@@ -212,8 +212,9 @@ struct RegexFacts: Sendable {
         return longest
     }
 
-    /// How common an ASCII character is in command lines and paths, rarest 0: shell and quoting
-    /// characters, then other punctuation, digits, `_ . - /`, letters, and the space.
+    /// How common a character is in command lines and paths, rarest 0: shell and quoting characters,
+    /// other punctuation, `_ . - /` (in ``punctuationByRarity``'s order), then digits, other bytes
+    /// (control characters, non-ASCII), letters, and the space.
     private static func rarity(_ byte: UInt8) -> Int {
         if let rank = Self.punctuationByRarity.firstIndex(of: byte) { return rank }
         if isDigit(byte) { return 100 }
