@@ -37,12 +37,7 @@ struct HotPathAllocationTests {
     /// the first `warmUp` events (scratch buffers, the index memo and the reorder buffer reach their
     /// size) that raised no alert.
     static func count(_ rules: RuleSet, text: [UInt8], warmUp: Int, batchSize: Int = 32) -> Count {
-        var lines: [Range<Int>] = []
-        var lineStart = 0
-        for (index, byte) in text.enumerated() where byte == UInt8(ascii: "\n") {
-            lines.append(lineStart ..< index)
-            lineStart = index + 1
-        }
+        let lines = text.split(separator: UInt8(ascii: "\n"))
         var reader = EventReader(catalog: rules.catalog, timestampPaths: rules.timestampPaths)
         var evaluator = RuleEvaluator(ruleSet: rules)
         var batch: [Event] = []
@@ -56,7 +51,7 @@ struct HotPathAllocationTests {
             let readingStart = tripline_thread_allocations()
             batch.removeAll(keepingCapacity: true)
             for index in start ..< min(start + batchSize, lines.count) {
-                batch.append(try! reader.read(bytes: text[lines[index]], origin: .memory(index: index)))
+                batch.append(try! reader.read(bytes: lines[index], origin: .memory(index: index)))
             }
             let evaluatingStart = tripline_thread_allocations()
             evaluator.process(batch, into: &alerts)
