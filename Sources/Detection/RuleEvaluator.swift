@@ -28,6 +28,14 @@ public struct EvaluatorStatistics: Sendable {
     /// each is copied there, out of its batch (an event two timelines order, by different time
     /// fields, counts twice).
     public var heldEvents = 0
+    /// Of ``heldEvents``, those parked: held out of the heap because, released then, they could only
+    /// have extended partial sequences that did not exist (see ``RuleEvaluator``). Most are dropped
+    /// unseen when their time is released; an event of the stage before theirs arriving behind one
+    /// moves it into the heap.
+    public var parkedEvents = 0
+    /// Parked events moved into the heap so far: an event of the stage before theirs arrived behind
+    /// them (out of order), or the buffer reached its bound.
+    public var promotedEvents = 0
     /// Events of partial sequences compressed so far: those still held once they were no longer
     /// recent enough to be kept whole (``RetainedEventCodec``).
     public var heldEventsCompressed = 0
@@ -50,6 +58,13 @@ public struct EvaluatorStatistics: Sendable {
 /// counted in ``EvaluatorStatistics/lateEvents`` and skipped by sequence rules. The buffer holds at
 /// most ``maximumBufferedBytes``: past it, its oldest events are released early (counted in
 /// ``EvaluatorStatistics/earlyReleases``), so memory stays bounded at any event rate.
+///
+/// An event that, released now, could only extend partial sequences that do not exist (a later
+/// stage's, `[process where event.action == "exec"]`, while nothing waits at the stage before) is
+/// *parked* beside the heap instead (``EvaluatorStatistics/parkedEvents``): dropped unseen when its
+/// time is released, or moved into the heap, with its ordinal, when an event of the stage before
+/// arrives behind it. The matchers see what they would see without parking, less events they would
+/// drop on sight.
 ///
 /// One ``RuleIndex`` over every rule skips the rules an event cannot match (single-event rules are
 /// tested, and sequence rules see the event, only when their index requirement admits it); alerts and
@@ -94,6 +109,8 @@ public struct RuleEvaluator {
     /// Creates an evaluator for `ruleSet`; `allowedLateness` is in nanoseconds (default 5 s), and
     /// `unboundedStateRetention` (default 1 h) stands in for the `maxspan` of sequences without one.
     /// `usesRuleIndex: false` tests every rule on every event (the reference the index is tested against);
+    /// `parksEvents: false` puts every event sequence rules may use in the reorder heap, none aside
+    /// (the reference parking is tested against);
     /// `compressesHeldEvents: false` keeps the events of partial sequences whole (see
     /// ``RetainedEventCodec``: compressed, they cost about a sixth of the memory); otherwise those
     /// held for less than `wholeHeldSpan` nanoseconds of event time stay whole, within
@@ -101,7 +118,7 @@ public struct RuleEvaluator {
     public init(ruleSet: RuleSet, allowedLateness: Int64 = 5_000_000_000,
                 unboundedStateRetention: Int64 = 3_600_000_000_000,
                 maximumBufferedBytes: Int = RuleEvaluator.defaultMaximumBufferedBytes,
-                usesRuleIndex: Bool = true, compressesHeldEvents: Bool = true,
+                usesRuleIndex: Bool = true, parksEvents: Bool = true, compressesHeldEvents: Bool = true,
                 wholeHeldSpan: Int64 = RetainedEventCodec.defaultWholeSpan,
                 wholeHeldBytes: Int = RetainedEventCodec.defaultWholeByteLimit) {
         self.maximumBufferedBytes = max(0, maximumBufferedBytes)
@@ -124,7 +141,7 @@ public struct RuleEvaluator {
             if let index = timelines.firstIndex(where: { $0.timeFields == rule.timeFields }) {
                 timelines[index].add(rule, codec: codec)
             } else {
-                var timeline = Timeline(timeFields: rule.timeFields, readerTimeFields: readerTimeFields)
+                var timeline = Timeline(timeFields: rule.timeFields, readerTimeFields: readerTimeFields, parksEvents: parksEvents)
                 timeline.add(rule, codec: codec)
                 timelines.append(timeline)
             }
@@ -150,7 +167,7 @@ public struct RuleEvaluator {
         for timeline in timelines {
             // Nothing released yet: settled when nothing is held either.
             guard timeline.releasedTime != Int64.min else {
-                if timeline.buffer.isEmpty { continue } else { return Int64.min }
+                if timeline.holdsNothing { continue } else { return Int64.min }
             }
             // Through the compiled queries (references), not the rules: each `DetectionRule` read
             // was a copy of the whole rule, per rule per batch.
@@ -231,6 +248,10 @@ public struct RuleEvaluator {
             case .buffered:
                 buffered = true
                 statistics.heldEvents += 1
+            case .parked:
+                buffered = true
+                statistics.heldEvents += 1
+                statistics.parkedEvents += 1
             case .irrelevant: break
             case .late: statistics.lateEvents += 1
             case .untimed: statistics.untimedEvents += 1
@@ -244,6 +265,7 @@ public struct RuleEvaluator {
     /// The reorder buffer is over its bound: releases the oldest events (all of the oldest event time
     /// of the timeline that holds it, at a time) until it is back within it.
     private mutating func releaseEarly(into alerts: inout [Alert]) {
+        for index in timelines.indices { timelines[index].promoteAllParked() }
         while bufferedBytes > maximumBufferedBytes {
             guard let oldest = timelines.indices.filter({ timelines[$0].buffer.min != nil })
                 .min(by: { timelines[$0].buffer.min!.ordinal < timelines[$1].buffer.min!.ordinal }) else { return }
@@ -306,6 +328,7 @@ public struct RuleEvaluator {
         statistics.bufferedBytes = bufferedBytes
         statistics.liveSequences = timelines.reduce(0) { $0 + $1.liveSequences }
         statistics.evictions = timelines.reduce(0) { $0 + $1.evictions }
+        statistics.promotedEvents = timelines.reduce(0) { $0 + $1.promotedEvents }
         statistics.heldEventsCompressed = codec?.compressions ?? 0
         statistics.indexMemoLookups = candidates.memoLookups
         statistics.indexMemoHits = candidates.memoHits

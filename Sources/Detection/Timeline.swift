@@ -3,8 +3,25 @@ import EQL
 import HeapModule
 
 /// The sequence rules that share one timestamp field, and the reorder buffer feeding them.
+///
+/// The reorder buffer is a heap of held events by ordinal, and ``ParkedEvents`` beside it: events
+/// that, released now, could only extend partial sequences that do not exist. The matchers see
+/// exactly what they would see had every event gone through the heap, less events they would have
+/// dropped on sight:
+///
+/// - A rule parks an event when the event matches only filters that extend partial sequences
+///   (``SequenceStageLinks/extendingFilters``), no partial sequence waits at a stage right before
+///   one of them, and the heap holds no event of such a stage for the rule.
+/// - Released, the event could only extend a partial sequence (of its join key, before it) made or
+///   moved by an event of a stage right before, released before it. Such an event was not released
+///   (no partial waited), nor in the heap when this one was parked: it was parked itself, or had
+///   not arrived. Putting it in the heap, with a lower ordinal, moves this one into the heap too
+///   (*promotes* it, keeping its ordinal), and so on down the stages.
+/// - A parked event never promoted is dropped once released time passes it, where the heap would
+///   have released it to a matcher that had nothing for it. (One at or before released time is
+///   never promoted: an event that could promote it would be late.)
 struct Timeline {
-    enum Outcome { case buffered, irrelevant, late, untimed }
+    enum Outcome { case buffered, parked, irrelevant, late, untimed }
 
     /// A rule an event is relevant to, and its ``CompiledQuery/filterHits(_:memo:)`` for the event.
     struct RelevantRule {
@@ -32,26 +49,43 @@ struct Timeline {
     var unretainedQueries: [Unmanaged<CompiledQuery>] = []
     var matchers: [SequenceMatcher] = []
     var buffer = Heap<Pending>()
-    /// The buffered events, by ``Pending/slot``; `nil` slots are free (listed in `freeSlots`).
+    /// The buffered events, in the heap (by ``Pending/slot``) or parked; `nil` slots are free
+    /// (listed in `freeSlots`).
     private var held: [Event?] = []
-    /// By ``Pending/slot``, the rules that have a stage the slot's event matches, with the filters it
+    /// By slot, the rules that have a stage the slot's event matches, with the filters it
     /// matched: only their matchers need to see it. A slot's list keeps its capacity when its event is
     /// released, so that holding an event allocates nothing but the event's own copy.
     private var relevantRulesOfSlot: [[RelevantRule]] = []
     private var freeSlots: [Int32] = []
+    /// By slot, the bytes charged for the slot's event.
+    private var chargeOfSlot: [Int] = []
+    /// Per rule, how its stages follow each other (nil: the rule parks nothing).
+    private var linksOfRule: [SequenceStageLinks?] = []
+    /// Per rule that parks, per filter, the events in the heap relevant to the rule that match it.
+    private var heldHitsOfRule: [[Int32]] = []
+    /// Per rule, ``SequenceMatcher/filtersExtendingLivePartials`` as of the last release (partial
+    /// sequences change only there): read per event, the matchers' own was a copy of the matcher.
+    private var extendableFiltersOfRule: [UInt64] = []
+    /// The order of the parked events (their slots hold them, out of the heap).
+    private var parked = ParkedEvents()
+    private let parksEvents: Bool
+    /// Parked events moved into the heap so far.
+    private(set) var promotedEvents = 0
     /// The rules an event being accepted is relevant to, reused across events (appending to a new
     /// array per event reallocated it as it grew); a held event's slot gets a copy.
     private var relevantRules: [RelevantRule] = []
-    /// Bytes the buffered events hold (documents and value slots).
+    /// Bytes the buffered events hold (documents and value slots), in the heap or parked.
     private(set) var bufferedBytes = 0
     /// The newest event time accepted so far.
     var newestTime = Int64.min
     /// Events up to this time have been handed to the matchers.
     var releasedTime = Int64.min
 
-    init(timeFields: [FieldID], readerTimeFields: [FieldID]) {
+    /// A timeline for rules ordered by `timeFields`; `parksEvents: false` puts every event in the heap.
+    init(timeFields: [FieldID], readerTimeFields: [FieldID], parksEvents: Bool) {
         self.timeFields = timeFields
         usesEventTimestamp = timeFields == readerTimeFields
+        self.parksEvents = parksEvents
     }
 
     mutating func add(_ rule: DetectionRule, codec: RetainedEventCodec?) {
@@ -59,7 +93,15 @@ struct Timeline {
         queries.append(rule.query)
         unretainedQueries.append(Unmanaged.passUnretained(rule.query))
         matchers.append(rule.query.makeMatcher(codec: codec))
+        let links = parksEvents ? matchers[matchers.count - 1].stageLinks : nil
+        linksOfRule.append(links)
+        heldHitsOfRule.append([Int32](repeating: 0, count: links?.predecessors.count ?? 0))
+        extendableFiltersOfRule.append(0)
+        parked.addRule()
     }
+
+    /// Whether no event waits in the reorder buffer, in the heap or parked.
+    var holdsNothing: Bool { buffer.isEmpty && parked.count == 0 }
 
     var liveSequences: Int { matchers.reduce(0) { $0 + $1.liveSequences } }
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
@@ -93,24 +135,123 @@ struct Timeline {
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
         guard time >= releasedTime else { return .late }
+        let ordinal = Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival)
         // Held past the batch (and then by sequences and alerts): its own bytes, not its batch's buffer.
         let kept = event.compacted()
-        bufferedBytes += kept.heapBytes
+        let charge = kept.heapBytes
+        bufferedBytes += charge
+        // A loop, not `allSatisfy(canPark)`: the method as a closure captured (copied) the timeline.
+        var parks = true
+        for relevant in relevantRules where !canPark(relevant) {
+            parks = false
+            break
+        }
+        let slot = occupySlot(kept, charge: charge, for: relevantRules)
+        if parks {
+            parked.park(ordinal: ordinal, slot: slot, for: relevantRules)
+            return .parked
+        }
+        hold(slot, ordinal: ordinal)
+        return .buffered
+    }
+
+    /// Puts the event in `slot` in the heap, and promotes the events parked for its rules that it
+    /// could lead to.
+    private mutating func hold(_ slot: Int32, ordinal: Ordinal) {
+        buffer.insert(Pending(ordinal: ordinal, slot: slot))
+        for relevant in relevantRulesOfSlot[Int(slot)] {
+            guard let links = linksOfRule[relevant.rule] else { continue }
+            let hits = relevant.filterHits ?? .max
+            countHeldHits(hits, of: relevant.rule, by: 1)
+            let successors = SequenceStageLinks.union(of: links.successors, over: hits)
+            if successors != 0, parked.mayHold(for: relevant.rule, after: ordinal, hitting: successors) {
+                promoteParked(of: relevant.rule, after: ordinal, hitting: successors)
+            }
+        }
+    }
+
+    /// Keeps `event` (charged `charge` bytes, already counted) in a slot, for `relevantRules`.
+    private mutating func occupySlot(_ event: Event, charge: Int, for relevantRules: [RelevantRule]) -> Int32 {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
-            held[Int(slot)] = kept
+            held[Int(slot)] = event
+            chargeOfSlot[Int(slot)] = charge
         } else {
             slot = Int32(held.count)
-            held.append(kept)
+            held.append(event)
+            chargeOfSlot.append(charge)
             // Room for a few rules from the start: a slot's list that grew each time its next event
             // was relevant to one more rule would allocate as often as a list per event did.
             relevantRulesOfSlot.append([])
             relevantRulesOfSlot[Int(slot)].reserveCapacity(max(relevantRules.count, min(queries.count, 8)))
         }
         relevantRulesOfSlot[Int(slot)].append(contentsOf: relevantRules)
-        buffer.insert(Pending(ordinal: Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival), slot: slot))
-        return .buffered
+        return slot
+    }
+
+    /// Empties `slot`, returning its event.
+    private mutating func vacate(_ slot: Int32) -> Event {
+        bufferedBytes -= chargeOfSlot[Int(slot)]
+        relevantRulesOfSlot[Int(slot)].removeAll(keepingCapacity: true)
+        freeSlots.append(slot)
+        return held[Int(slot)].take()!
+    }
+
+    /// Whether an event relevant to `relevant.rule` with its filter hits may wait parked: it matches
+    /// only filters that extend partial sequences, and nothing waits (live, or in the heap) at a
+    /// stage right before theirs.
+    private func canPark(_ relevant: RelevantRule) -> Bool {
+        guard let links = linksOfRule[relevant.rule], let hits = relevant.filterHits,
+              hits & ~links.extendingFilters == 0 else { return false }
+        var before = SequenceStageLinks.union(of: links.predecessors, over: hits)
+        while before != 0 {
+            if heldHitsOfRule[relevant.rule][before.trailingZeroBitCount] > 0 { return false }
+            before &= before &- 1
+        }
+        return hits & extendableFiltersOfRule[relevant.rule] == 0
+    }
+
+    /// Counts `change` more (or fewer) events in the heap matching each filter of `hits` for `rule`.
+    private mutating func countHeldHits(_ hits: UInt64, of rule: Int, by change: Int32) {
+        var remaining = hits & (heldHitsOfRule[rule].count == 64 ? .max : (1 << UInt64(heldHitsOfRule[rule].count)) &- 1)
+        while remaining != 0 {
+            heldHitsOfRule[rule][remaining.trailingZeroBitCount] &+= change
+            remaining &= remaining &- 1
+        }
+    }
+
+    /// Moves the events parked for `rule` (among others) with an ordinal above `ordinal` (any, when
+    /// nil) that match a filter among `filters` into the heap (for all their rules, which drop them
+    /// there as they would have), and so on for what those lead to. Rare: see ``ParkedEvents``.
+    private mutating func promoteParked(of rule: Int, after ordinal: Ordinal?, hitting filters: UInt64) {
+        // Out of `self` while it is scanned, as the tests read the slots' rules.
+        var parked = self.parked
+        self.parked = ParkedEvents()
+        let promoted = parked.take(where: { entry in
+            guard ordinal.map({ entry.ordinal > $0 }) ?? true else { return false }
+            return relevantRulesOfSlot[Int(entry.slot)].contains { $0.rule == rule && ($0.filterHits ?? .max) & filters != 0 }
+        }, rulesOf: { relevantRulesOfSlot[Int($0.slot)] })
+        self.parked = parked
+        for entry in promoted {
+            // At or before released time: the heap would have released it, to matchers that had
+            // nothing for it (and no event that could have changed that would be on time now).
+            if entry.ordinal.timestamp <= releasedTime {
+                _ = vacate(entry.slot)
+            } else {
+                promotedEvents += 1
+                hold(entry.slot, ordinal: entry.ordinal)
+            }
+        }
+    }
+
+    /// Moves every parked event into the heap (before releasing early: the heap's order decides
+    /// what is oldest).
+    mutating func promoteAllParked() {
+        guard parked.count > 0 else { return }
+        for rule in rules.indices where parked.mayHold(for: rule, after: nil, hitting: .max) {
+            promoteParked(of: rule, after: nil, hitting: .max)
+        }
     }
 
     /// Appends rule `rule` to `relevantRules` when some stage of it among `filters` matches `event`.
@@ -135,8 +276,10 @@ struct Timeline {
             let pending = buffer.removeMin()
             let slot = Int(pending.slot)
             let released = held[slot].take()!
-            bufferedBytes -= released.heapBytes
+            bufferedBytes -= chargeOfSlot[slot]
             for relevant in relevantRulesOfSlot[slot] {
+                // Out of the heap: no longer keeps the rule from parking events of the stage after.
+                if linksOfRule[relevant.rule] != nil { countHeldHits(relevant.filterHits ?? .max, of: relevant.rule, by: -1) }
                 found.removeAll(keepingCapacity: true)
                 matchers[relevant.rule].process(released, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
                 for match in found { matches.append((rules[relevant.rule], match)) }
@@ -145,10 +288,12 @@ struct Timeline {
             freeSlots.append(pending.slot)
         }
         releasedTime = watermark
+        while let expired = parked.popExpired(through: watermark) { _ = vacate(expired.slot) }
         for index in matchers.indices {
             found.removeAll(keepingCapacity: true)
             matchers[index].advance(to: watermark, into: &found)
             for match in found { matches.append((rules[index], match)) }
+            if linksOfRule[index] != nil { extendableFiltersOfRule[index] = matchers[index].filtersExtendingLivePartials }
         }
     }
 

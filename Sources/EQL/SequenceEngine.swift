@@ -88,6 +88,9 @@ struct SequenceEngine {
     private var liveAtStage: [Int]
     /// Live partials, over every stage.
     var liveCount: Int { liveAtStage.reduce(0, +) }
+    /// How the stages follow each other, by filter; `nil` with missing-event stages (whose events
+    /// reject matches) or more than 64 filters.
+    let stageLinks: SequenceStageLinks?
     private var nextSerial: UInt64 = 0
     private var missing: MissingEventChecker?
     private var output: ResultCollector
@@ -118,6 +121,9 @@ struct SequenceEngine {
         }
         liveAtStage = [Int](repeating: 0, count: plan.stages.count)
         missing = plan.stages.contains(where: \.isMissing) ? MissingEventChecker(plan: plan) : nil
+        stageLinks = missing == nil && plan.filters.count <= 64
+            ? SequenceStageLinks(stageFilters: plan.stages.map(\.filter), untilFilter: plan.until?.filter, filterCount: plan.filters.count)
+            : nil
         output = ResultCollector(limit: plan.limit)
     }
 
@@ -209,6 +215,16 @@ struct SequenceEngine {
             keys.values[slot].partials.append(partial)
             countLive(stage: partial.stage, by: 1)
         }
+    }
+
+    /// The filters (bits of `plan.filters`, the first 64) of the stages right after those where a
+    /// live partial sequence waits.
+    var filtersExtendingLivePartials: UInt64 {
+        var filters: UInt64 = 0
+        for stage in plan.stages.indices.dropFirst() where plan.stages[stage].filter < 64 && liveAtStage[previousPositive[stage]] > 0 {
+            filters |= 1 << UInt64(plan.stages[stage].filter)
+        }
+        return filters
     }
 
     @inline(__always)

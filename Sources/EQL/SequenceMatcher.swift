@@ -71,6 +71,16 @@ public struct SequenceMatcher {
         sample?.finish(into: &matches)
     }
 
+    /// How the query's stages follow each other, by filter (bits of
+    /// ``CompiledQuery/filterHits(_:memo:among:)``): what tells an event that can only extend a
+    /// partial sequence. `nil` for samples, for sequences with missing-event stages (their events
+    /// reject matches) and for more than 64 filters.
+    public var stageLinks: SequenceStageLinks? { sequence?.stageLinks }
+
+    /// The filters of the stages right after those where a live partial sequence waits: an event
+    /// matching none of them extends nothing. 0 for samples. Changes only as events are processed.
+    public var filtersExtendingLivePartials: UInt64 { sequence?.filtersExtendingLivePartials ?? 0 }
+
     /// Partial sequences currently held (not counting matches waiting on a missing-event check).
     public var liveSequences: Int { sequence?.liveCount ?? sample?.liveCount ?? 0 }
 

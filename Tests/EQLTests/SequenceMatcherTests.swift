@@ -175,3 +175,53 @@ import Testing
         #expect(run.live == 0)
     }
 }
+
+/// Which filters only extend partial sequences, and which stages precede and follow each filter's:
+/// what lets a reorder buffer set aside events that could extend nothing.
+@Suite struct SequenceStageLinksTests {
+    func links(_ query: String) throws -> SequenceStageLinks? {
+        var harness = Harness()
+        return try harness.compile(query).makeMatcher().stageLinks
+    }
+
+    @Test func laterStagesExtendAndEachFilterKnowsItsNeighbours() throws {
+        let links = try #require(try links("sequence by k [process where true] [file where true] [network where true]"))
+        #expect(links.extendingFilters == 0b110)
+        #expect(links.predecessors == [0, 0b001, 0b010])
+        #expect(links.successors == [0b010, 0b100, 0])
+        #expect(SequenceStageLinks.union(of: links.predecessors, over: 0b110) == 0b011)
+    }
+
+    /// `with runs` repeats a filter: it precedes itself. The first stage's filter and `until`'s
+    /// never only extend, even where a later stage has the same filter.
+    @Test func repeatedStagesAndUntil() throws {
+        let runs = try #require(try links("sequence by k [process where true] [file where true] with runs=2 [process where true]"))
+        #expect(runs.predecessors[1] == 0b011, "the file stage follows the process stage and itself")
+        #expect(runs.successors[1] & 0b010 != 0)
+        let until = try #require(try links("sequence by k [process where true] [file where true] until [network where true]"))
+        #expect(until.extendingFilters == 0b010)
+        let firstRepeated = try #require(try links("sequence by k [process where true] with runs=3"))
+        #expect(firstRepeated.extendingFilters == 0)
+    }
+
+    @Test func samplesAndMissingStagesHaveNoLinks() throws {
+        #expect(try links("sequence by k [process where true] ![file where true] [network where true]") == nil)
+        #expect(try links("sample by k [process where true] [file where true]") == nil)
+    }
+
+    /// The filters a live partial sequence waits for, as events come and partials expire.
+    @Test func filtersExtendingLivePartialsFollowTheMatcher() throws {
+        var harness = Harness()
+        let compiled = try harness.compile("sequence by k with maxspan=1s [process where true] [file where true] [network where true]")
+        var matcher = compiled.makeMatcher()
+        var found: [SequenceMatch] = []
+        #expect(matcher.filtersExtendingLivePartials == 0)
+        let events = try harness.events([SequenceMatcherTests.event(1, "process", at: 1_000), SequenceMatcherTests.event(2, "file", at: 1_100)])
+        matcher.process(events[0], ordinal: Ordinal(timestamp: events[0].timestamp, arrival: 0), into: &found)
+        #expect(matcher.filtersExtendingLivePartials == 0b010, "a partial waits for a file event")
+        matcher.process(events[1], ordinal: Ordinal(timestamp: events[1].timestamp, arrival: 1), into: &found)
+        #expect(matcher.filtersExtendingLivePartials == 0b100, "now for a network event")
+        matcher.advance(to: 5_000_000_000, into: &found)
+        #expect(matcher.filtersExtendingLivePartials == 0, "expired")
+    }
+}

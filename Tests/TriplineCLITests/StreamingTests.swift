@@ -94,6 +94,8 @@ struct StreamingTests {
         #expect(body.contains("tripline_candidate_rules_total "), "\(body)")
         // The sequence stage matches 22 events: 12 encryptions on db-01, 10 slower ones on web-01.
         #expect(body.contains("tripline_held_events_total 22"), "\(body)")
+        // Its one stage (`with runs=10`) starts partial sequences: none of them is parked.
+        #expect(body.contains("tripline_parked_events_total 0"), "\(body)")
         // The sample's partial sequences end within the 5 s their events are kept whole.
         #expect(body.contains("tripline_held_events_compressed_total 0"), "\(body)")
         // The founding rules have no contained literal, so nothing goes through the index's memo.

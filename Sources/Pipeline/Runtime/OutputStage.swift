@@ -77,6 +77,7 @@ struct OutputStage {
         report.lateEvents += new.lateEvents - old.lateEvents
         report.candidateRules += new.candidateRules - old.candidateRules
         report.heldEvents += new.heldEvents - old.heldEvents
+        report.parkedEvents += new.parkedEvents - old.parkedEvents
         report.heldEventsCompressed += new.heldEventsCompressed - old.heldEventsCompressed
         report.indexMemoLookups += new.indexMemoLookups - old.indexMemoLookups
         report.indexMemoHits += new.indexMemoHits - old.indexMemoHits
@@ -86,6 +87,7 @@ struct OutputStage {
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))
         metrics.candidateRules.increment(by: Int64(new.candidateRules - old.candidateRules))
         metrics.heldEvents.increment(by: Int64(new.heldEvents - old.heldEvents))
+        metrics.parkedEvents.increment(by: Int64(new.parkedEvents - old.parkedEvents))
         metrics.heldEventsCompressed.increment(by: Int64(new.heldEventsCompressed - old.heldEventsCompressed))
         metrics.indexMemoLookups.increment(by: Int64(new.indexMemoLookups - old.indexMemoLookups))
         metrics.indexMemoHits.increment(by: Int64(new.indexMemoHits - old.indexMemoHits))

@@ -32,6 +32,7 @@ public final class PipelineMetrics: Sendable {
     let lateEvents: Counter
     let candidateRules: Counter
     let heldEvents: Counter
+    let parkedEvents: Counter
     let heldEventsCompressed: Counter
     let indexMemoLookups: Counter
     let indexMemoHits: Counter
@@ -59,6 +60,7 @@ public final class PipelineMetrics: Sendable {
         lateEvents = Counter(label: "tripline_late_events_total", dimensions: [], factory: factory)
         candidateRules = Counter(label: "tripline_candidate_rules_total", dimensions: [], factory: factory)
         heldEvents = Counter(label: "tripline_held_events_total", dimensions: [], factory: factory)
+        parkedEvents = Counter(label: "tripline_parked_events_total", dimensions: [], factory: factory)
         heldEventsCompressed = Counter(label: "tripline_held_events_compressed_total", dimensions: [], factory: factory)
         indexMemoLookups = Counter(label: "tripline_index_memo_lookups_total", dimensions: [], factory: factory)
         indexMemoHits = Counter(label: "tripline_index_memo_hits_total", dimensions: [], factory: factory)

@@ -14,6 +14,8 @@ public struct RunReport: Sendable {
     public var candidateRules = 0
     /// Events the reorder buffers took for sequence rules (``EvaluatorStatistics/heldEvents``).
     public var heldEvents = 0
+    /// Of those, events parked beside the heap (``EvaluatorStatistics/parkedEvents``).
+    public var parkedEvents = 0
     /// Events partial sequences held and compressed, as they were still held once too old to be
     /// kept whole (``EvaluatorStatistics/heldEventsCompressed``).
     public var heldEventsCompressed = 0

@@ -30,6 +30,8 @@ struct PipelineMeasurement: Codable {
     var candidateRules: Int
     /// Events the reorder buffers took for sequence rules (each copied out of its batch).
     var heldEvents: Int
+    /// Of those, events parked beside the heap: they could only extend partial sequences that did not exist.
+    var parkedEvents: Int
     /// Events sequence rules held and compressed (those still held once no longer recent).
     var heldEventsCompressed: Int
     /// Values the rule index looked up in its memo of recent values, and found there.
@@ -124,7 +126,7 @@ struct MeasurePipelineCommand: ParsableCommand {
             alerts: report.alerts, detections: report.detectionsByRule,
             latencyP50: report.alertLatencies.percentileMilliseconds(0.5), latencyP99: report.alertLatencies.percentileMilliseconds(0.99),
             peakResidentBytes: ProcessResources.peakResidentBytes, deadLetters: report.deadLetters, lateEvents: report.lateEvents,
-            candidateRules: report.candidateRules, heldEvents: report.heldEvents, heldEventsCompressed: report.heldEventsCompressed,
+            candidateRules: report.candidateRules, heldEvents: report.heldEvents, parkedEvents: report.parkedEvents, heldEventsCompressed: report.heldEventsCompressed,
             indexMemoLookups: report.indexMemoLookups, indexMemoHits: report.indexMemoHits,
             fromKafka: kafkaTopic != nil)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
