@@ -11,8 +11,9 @@ import EQL
 /// event is either promoted into the heap, keeping its ordinal, when an event of the stage before
 /// is held behind it, or dropped once released time passes it, where the heap would have released
 /// it to matchers that had nothing for it. The timeline keeps the events themselves in its slots;
-/// this keeps their order: arrival order, for expiry, and per rule what a promotion may find, so
-/// that the promotions that would find nothing scan nothing. Parking skips the heap's ordering and
+/// this keeps them by event time, in buckets of 2^``bucketShift`` nanoseconds (so that one expires within a bucket
+/// of released time passing it, not behind events that arrived before it with later times), and per
+/// rule what a promotion may find, so that the promotions that would find nothing scan nothing. Parking skips the heap's ordering and
 /// the matchers' look at each event: most events of a corpus workload are relevant only to later
 /// stages of rules whose first stage (a compiler running) almost never matches.
 struct ParkedEvents {
@@ -22,8 +23,18 @@ struct ParkedEvents {
         let slot: Int32
     }
 
-    /// The parked events, in arrival order.
-    private var entries = Deque<Entry>()
+    /// The parked events by event time: bucket `i` holds those whose time shifted right by
+    /// ``bucketShift`` is `firstBucket + i`, in arrival order.
+    private var buckets = Deque<[Entry]>()
+    /// The number of the first bucket (meaningless while there are none).
+    private var firstBucket: Int64 = 0
+    /// Emptied buckets, kept with their capacity for the next ones.
+    private var spareBuckets: [[Entry]] = []
+    /// log2 of the event time each bucket spans, in nanoseconds (2^27: about 134 ms). A shift, not
+    /// a division: times before 1970 are negative, and must round down too.
+    static let bucketShift: Int64 = 27
+    /// Parked events.
+    private(set) var count = 0
     /// Per rule, an ordinal no lower than that of any event parked for it (nil: none is), so that a
     /// promotion behind all of them scans nothing.
     private var newestOfRule: [Ordinal?] = []
@@ -31,9 +42,6 @@ struct ParkedEvents {
     /// a promotion of filters none of them matches scans nothing: events of a broad later stage are
     /// held in the heap for other rules all the time, and each asks for the stage after its own.
     private var filtersOfRule: [UInt64] = []
-
-    /// Parked events.
-    var count: Int { entries.count }
 
     /// Makes room for one more rule (its number is the count of rules before it).
     mutating func addRule() {
@@ -43,7 +51,15 @@ struct ParkedEvents {
 
     /// Parks the event in `slot`, relevant to `rules` (each with its filter hits).
     mutating func park(ordinal: Ordinal, slot: Int32, for rules: [Timeline.RelevantRule]) {
-        entries.append(Entry(ordinal: ordinal, slot: slot))
+        let bucket = ordinal.timestamp >> Self.bucketShift
+        if buckets.isEmpty { firstBucket = bucket }
+        while bucket < firstBucket {
+            buckets.prepend(spareBuckets.popLast() ?? [])
+            firstBucket -= 1
+        }
+        while bucket - firstBucket >= Int64(buckets.count) { buckets.append(spareBuckets.popLast() ?? []) }
+        buckets[Int(bucket - firstBucket)].append(Entry(ordinal: ordinal, slot: slot))
+        count += 1
         for relevant in rules {
             if newestOfRule[relevant.rule].map({ $0 < ordinal }) ?? true { newestOfRule[relevant.rule] = ordinal }
             filtersOfRule[relevant.rule] |= relevant.filterHits ?? .max
@@ -57,43 +73,68 @@ struct ParkedEvents {
         return ordinal.map { newest > $0 } ?? true
     }
 
-    /// Removes and returns the entries `isTaken` accepts, in arrival order. `isTaken` also tells
-    /// what each entry kept is parked for (its rules and their filter hits), so that what
+    /// Removes and returns the entries `isTaken` accepts, in the order of their buckets. `isTaken`
+    /// also tells what each entry kept is parked for (its rules and their filter hits), so that what
     /// ``mayHold(for:after:hitting:)`` knows is rebuilt from the entries left.
     mutating func take(where isTaken: (Entry) -> Bool, rulesOf: (Entry) -> [Timeline.RelevantRule]) -> [Entry] {
         var taken: [Entry] = []
-        var kept = Deque<Entry>()
         for index in newestOfRule.indices {
             newestOfRule[index] = nil
             filtersOfRule[index] = 0
         }
-        for entry in entries {
-            if isTaken(entry) {
-                taken.append(entry)
-            } else {
-                kept.append(entry)
+        for bucket in buckets.indices {
+            var kept = 0
+            for position in buckets[bucket].indices {
+                let entry = buckets[bucket][position]
+                if isTaken(entry) {
+                    taken.append(entry)
+                    continue
+                }
+                buckets[bucket][kept] = entry
+                kept += 1
                 for relevant in rulesOf(entry) {
                     if newestOfRule[relevant.rule].map({ $0 < entry.ordinal }) ?? true { newestOfRule[relevant.rule] = entry.ordinal }
                     filtersOfRule[relevant.rule] |= relevant.filterHits ?? .max
                 }
             }
+            buckets[bucket].removeLast(buckets[bucket].count - kept)
         }
-        entries = kept
+        count -= taken.count
         return taken
     }
 
-    /// Removes and returns the oldest-arrived entry when it is at or before `time` (an entry behind a
-    /// later one waits for it, and is never promoted meanwhile: see ``Timeline``).
-    mutating func popExpired(through time: Int64) -> Entry? {
-        guard let first = entries.first, first.ordinal.timestamp <= time else {
-            if entries.isEmpty { forgetRules() }
-            return nil
+    /// Removes the entries at or before `time` (whole buckets before the one `time` is in, and
+    /// those of that one), passing each to `expire`.
+    mutating func expire(through time: Int64, _ expire: (Entry) -> Void) {
+        guard count > 0 else { return forgetRules() }
+        let last = time >> Self.bucketShift
+        while firstBucket < last, var bucket = buckets.popFirst() {
+            firstBucket += 1
+            for entry in bucket { expire(entry) }
+            count -= bucket.count
+            bucket.removeAll(keepingCapacity: true)
+            spareBuckets.append(bucket)
         }
-        return entries.removeFirst()
+        if firstBucket == last, !buckets.isEmpty {
+            var kept = 0
+            for position in buckets[0].indices {
+                let entry = buckets[0][position]
+                if entry.ordinal.timestamp <= time {
+                    expire(entry)
+                    continue
+                }
+                buckets[0][kept] = entry
+                kept += 1
+            }
+            count -= buckets[0].count - kept
+            buckets[0].removeLast(buckets[0].count - kept)
+        }
+        if count == 0 { forgetRules() }
     }
 
     /// With nothing parked, what the rules' entries may hold is nothing.
     private mutating func forgetRules() {
+        buckets.removeAll()
         guard filtersOfRule.contains(where: { $0 != 0 }) else { return }
         for index in newestOfRule.indices {
             newestOfRule[index] = nil

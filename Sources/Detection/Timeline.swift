@@ -288,7 +288,11 @@ struct Timeline {
             freeSlots.append(pending.slot)
         }
         releasedTime = watermark
-        while let expired = parked.popExpired(through: watermark) { _ = vacate(expired.slot) }
+        // Out of `self` while it expires, as expiring empties the timeline's slots.
+        var parked = self.parked
+        self.parked = ParkedEvents()
+        parked.expire(through: watermark) { _ = vacate($0.slot) }
+        self.parked = parked
         for index in matchers.indices {
             found.removeAll(keepingCapacity: true)
             matchers[index].advance(to: watermark, into: &found)

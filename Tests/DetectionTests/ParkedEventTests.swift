@@ -76,6 +76,30 @@ import Workload
         #expect(result.alerts.count == 4)
     }
 
+    /// A parked event leaves once released time passes it, not after the events that arrived before
+    /// it with later times (they wait in buckets of event time, not in arrival order).
+    @Test func aParkedEventExpiresByItsOwnTime() throws {
+        let rules = Self.threeStages
+        var idle = ProcessEventFixture()
+        idle.time = ProcessEventFixture.time(21.05)
+        idle.name = "ls"
+        idle.action = "fork"
+        let lines = [Self.line("bash", at: 20), Self.line("bash", at: 16), idle.json]
+        var reader = EventReader(catalog: rules.catalog, timestampPaths: rules.timestampPaths)
+        var evaluator = RuleEvaluator(ruleSet: rules, allowedLateness: 5_000_000_000)
+        var alerts: [Alert] = []
+        var bytes: [Int] = []
+        for (index, line) in lines.enumerated() {
+            evaluator.process([try reader.read(bytes: Array(line.utf8), origin: .memory(index: index))], into: &alerts)
+            bytes.append(evaluator.statistics.bufferedBytes)
+        }
+        #expect(evaluator.statistics.parkedEvents == 2)
+        #expect(bytes[1] > bytes[0], "both parked")
+        // Released up to 16.05 s (in the bucket of 16 s): the event of 16 s is gone, the one of 20 s
+        // (arrived first) stays.
+        #expect(bytes[2] == bytes[0])
+    }
+
     /// Sequences of three stages, with a repeated later stage, with `until`, and joined by two
     /// fields, on random events of 3 hosts, 5 a second, arriving up to 1.5 s out of order (2 s
     /// allowed, so that partial sequences outlive the heap's hold on their events) in batches of
