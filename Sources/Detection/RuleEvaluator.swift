@@ -245,13 +245,10 @@ public struct RuleEvaluator {
                                                      candidates: index == nil ? nil : offered[first ..< next],
                                                      filters: offeredFilters, offset: start)
             switch outcome {
-            case .buffered:
+            case .buffered, .parked:
                 buffered = true
                 statistics.heldEvents += 1
-            case .parked:
-                buffered = true
-                statistics.heldEvents += 1
-                statistics.parkedEvents += 1
+                if outcome == .parked { statistics.parkedEvents += 1 }
             case .irrelevant: break
             case .late: statistics.lateEvents += 1
             case .untimed: statistics.untimedEvents += 1

@@ -190,12 +190,12 @@ struct Timeline {
         return slot
     }
 
-    /// Empties `slot`, returning its event.
-    private mutating func vacate(_ slot: Int32) -> Event {
+    /// Empties `slot` (its event released or dropped) for the next event.
+    private mutating func vacate(_ slot: Int32) {
+        held[Int(slot)] = nil
         bufferedBytes -= chargeOfSlot[Int(slot)]
         relevantRulesOfSlot[Int(slot)].removeAll(keepingCapacity: true)
         freeSlots.append(slot)
-        return held[Int(slot)].take()!
     }
 
     /// Whether an event relevant to `relevant.rule` with its filter hits may wait parked: it matches
@@ -221,15 +221,17 @@ struct Timeline {
         }
     }
 
-    /// Moves the events parked for `rule` (among others) with an ordinal above `ordinal` (any, when
-    /// nil) that match a filter among `filters` into the heap (for all their rules, which drop them
-    /// there as they would have), and so on for what those lead to. Rare: see ``ParkedEvents``.
-    private mutating func promoteParked(of rule: Int, after ordinal: Ordinal?, hitting filters: UInt64) {
+    /// Moves the events parked for `rule` (among others; for any rule when nil) with an ordinal above
+    /// `ordinal` (any, when nil) that match a filter among `filters` into the heap (for all their
+    /// rules, which drop them there as they would have), and so on for what those lead to. Rare:
+    /// see ``ParkedEvents``.
+    private mutating func promoteParked(of rule: Int?, after ordinal: Ordinal?, hitting filters: UInt64) {
         // Out of `self` while it is scanned, as the tests read the slots' rules.
         var parked = self.parked
         self.parked = ParkedEvents()
         let promoted = parked.take(where: { entry in
             guard ordinal.map({ entry.ordinal > $0 }) ?? true else { return false }
+            guard let rule else { return true }
             return relevantRulesOfSlot[Int(entry.slot)].contains { $0.rule == rule && ($0.filterHits ?? .max) & filters != 0 }
         }, rulesOf: { relevantRulesOfSlot[Int($0.slot)] })
         self.parked = parked
@@ -237,7 +239,7 @@ struct Timeline {
             // At or before released time: the heap would have released it, to matchers that had
             // nothing for it (and no event that could have changed that would be on time now).
             if entry.ordinal.timestamp <= releasedTime {
-                _ = vacate(entry.slot)
+                vacate(entry.slot)
             } else {
                 promotedEvents += 1
                 hold(entry.slot, ordinal: entry.ordinal)
@@ -249,9 +251,7 @@ struct Timeline {
     /// what is oldest).
     mutating func promoteAllParked() {
         guard parked.count > 0 else { return }
-        for rule in rules.indices where parked.mayHold(for: rule, after: nil, hitting: .max) {
-            promoteParked(of: rule, after: nil, hitting: .max)
-        }
+        promoteParked(of: nil, after: nil, hitting: .max)
     }
 
     /// Appends rule `rule` to `relevantRules` when some stage of it among `filters` matches `event`.
@@ -276,7 +276,6 @@ struct Timeline {
             let pending = buffer.removeMin()
             let slot = Int(pending.slot)
             let released = held[slot].take()!
-            bufferedBytes -= chargeOfSlot[slot]
             for relevant in relevantRulesOfSlot[slot] {
                 // Out of the heap: no longer keeps the rule from parking events of the stage after.
                 if linksOfRule[relevant.rule] != nil { countHeldHits(relevant.filterHits ?? .max, of: relevant.rule, by: -1) }
@@ -284,14 +283,13 @@ struct Timeline {
                 matchers[relevant.rule].process(released, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
                 for match in found { matches.append((rules[relevant.rule], match)) }
             }
-            relevantRulesOfSlot[slot].removeAll(keepingCapacity: true)
-            freeSlots.append(pending.slot)
+            vacate(pending.slot)
         }
         releasedTime = watermark
         // Out of `self` while it expires, as expiring empties the timeline's slots.
         var parked = self.parked
         self.parked = ParkedEvents()
-        parked.expire(through: watermark) { _ = vacate($0.slot) }
+        parked.expire(through: watermark) { vacate($0.slot) }
         self.parked = parked
         for index in matchers.indices {
             found.removeAll(keepingCapacity: true)

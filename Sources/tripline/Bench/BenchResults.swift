@@ -164,7 +164,7 @@ struct BenchResults {
                 text += String(format: "; %.3g of them tested per event after the rule index", Double(run.candidateRules) / Double(run.events))
                 text += String(format: "; %.1f %% of the events held in the reorder buffer for sequence rules", 100 * Double(run.heldEvents) / Double(run.events))
                 if run.heldEvents > 0 {
-                    text += String(format: " (%.1f %% of those parked, unordered, as they could only extend partial sequences that did not exist)",
+                    text += String(format: " (%.1f %% of those parked beside its heap, as they could only extend partial sequences that did not exist)",
                                    100 * Double(run.parkedEvents) / Double(run.heldEvents))
                 }
                 text += "; \(run.heldEventsCompressed.grouped) held events compressed (still held by a partial sequence once no longer recent)"
