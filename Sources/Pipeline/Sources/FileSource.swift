@@ -86,7 +86,11 @@ public struct FileSource: RecordSource {
             }
             if batch.count >= Self.handOverCount || !batch.isEmpty && chunk.count < Self.readSize {
                 try emit(RecordBatch(records: batch))
-                batch.removeAll(keepingCapacity: true)
+                // A new array, not `removeAll(keepingCapacity:)`: the batch handed over shares this
+                // one's buffer, so emptying it in place copied every record (retaining its bytes) only
+                // to release them all again.
+                batch = []
+                batch.reserveCapacity(batchSize)
             }
         }
         if !pending.isEmpty, !stop.isStopped {
