@@ -192,15 +192,21 @@ public struct RuleEvaluator {
     /// ``makeLaneClock()``) hold sequence rules back: no event is released past the newest time of a
     /// source lane that still has unread records, less the allowed lateness.
     public mutating func process(_ events: [Event], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
-        process(parts: CollectionOfOne(events), ceilings: ceilings, into: &alerts)
+        process(parts: [events], ceilings: ceilings, into: &alerts)
     }
 
     /// Evaluates the events of `parts` (in order, each in arrival order), then releases what the
     /// sequence rules may see, once: ``process(_:ceilings:into:)`` for a batch decoded in slices.
-    public mutating func process(parts: some Collection<[Event]>, ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
+    public mutating func process(parts: [[Event]], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
+        // The index's candidate lists are out of `self` for the batch, so that each event reads
+        // them in place while evaluating it changes the evaluator (read from a stored property,
+        // they were retained and released per event).
+        var candidates = self.candidates
+        self.candidates = RuleIndex.Candidates(queryCount: 0)
         for events in parts {
-            for event in events { evaluate(event, into: &alerts) }
+            for event in events { evaluate(event, candidates: &candidates, into: &alerts) }
         }
+        self.candidates = candidates
         for index in timelines.indices {
             var matches: [(DetectionRule, SequenceMatch)] = []
             let limit = min(timelines[index].newestTime, ceilings?[index] ?? Int64.max)
@@ -211,39 +217,51 @@ public struct RuleEvaluator {
         refreshStatistics()
     }
 
-    /// Runs the single-event rules on `event` and hands it to the sequence timelines.
-    private mutating func evaluate(_ event: Event, into alerts: inout [Alert]) {
+    /// Runs the single-event rules on `event` and hands it to the sequence timelines; `candidates`
+    /// is the index's scratch (see ``process(parts:ceilings:into:)``).
+    private mutating func evaluate(_ event: Event, candidates: inout RuleIndex.Candidates, into alerts: inout [Alert]) {
         statistics.events += 1
         memo.beginEvent()
-        // Candidates ascend: the single-event rules first, then each timeline's. Read through a local
-        // (reading the stored list while `raise` mutates the evaluator copied the whole evaluator).
-        var next = 0
-        var offered: [Int] = []
-        var offeredFilters: [UInt64] = []
-        if let index {
-            index.candidates(of: event, into: &candidates)
-            offered = candidates.queries
-            statistics.candidateRules += offered.count
-            offeredFilters = candidates.filters
-            let singles = singleQueries.count
-            while next < offered.count, offered[next] < singles {
-                if matchesSingle(offered[next], event) { raise(single: offered[next], event: event, into: &alerts) }
-                next += 1
-            }
-        } else {
+        guard let index else {
             statistics.candidateRules += ruleSet.rules.count
             for index in singleQueries.indices where matchesSingle(index, event) { raise(single: index, event: event, into: &alerts) }
+            hand(event, toTimelinesOffered: nil, filters: UnsafeBufferPointer(start: nil, count: 0), into: &alerts)
+            return
         }
+        index.candidates(of: event, into: &candidates)
+        statistics.candidateRules += candidates.queries.count
+        candidates.queries.withUnsafeBufferPointer { offered in
+            candidates.filters.withUnsafeBufferPointer { filters in
+                // Candidates ascend: the single-event rules first, then each timeline's.
+                var next = 0
+                let singles = singleQueries.count
+                while next < offered.count, offered[next] < singles {
+                    if matchesSingle(offered[next], event) { raise(single: offered[next], event: event, into: &alerts) }
+                    next += 1
+                }
+                hand(event, toTimelinesOffered: UnsafeBufferPointer(rebasing: offered[next...]), filters: filters, into: &alerts)
+            }
+        }
+    }
+
+    /// Hands `event` to the sequence timelines: `offered` are the index's candidates among their
+    /// rules (ascending; `nil` without an index, every rule a candidate), `filters` their filters.
+    private mutating func hand(_ event: Event, toTimelinesOffered offered: UnsafeBufferPointer<Int>?,
+                               filters: UnsafeBufferPointer<UInt64>, into alerts: inout [Alert]) {
         guard !timelines.isEmpty else { return }
         arrivals &+= 1
         var buffered = false
+        var next = 0
         for timeline in timelines.indices {
-            let start = timelineStarts[timeline], end = start + timelines[timeline].queries.count
-            let first = next
-            while next < offered.count, offered[next] < end { next += 1 }
-            let outcome = timelines[timeline].accept(event, arrival: arrivals, memo: memo,
-                                                     candidates: index == nil ? nil : offered[first ..< next],
-                                                     filters: offeredFilters, offset: start)
+            var candidates: UnsafeBufferPointer<Int>?
+            if let offered {
+                let first = next
+                let end = timelineStarts[timeline] + timelines[timeline].queries.count
+                while next < offered.count, offered[next] < end { next += 1 }
+                candidates = UnsafeBufferPointer(rebasing: offered[first ..< next])
+            }
+            let outcome = timelines[timeline].accept(event, arrival: arrivals, memo: memo, candidates: candidates,
+                                                     filters: filters, offset: timelineStarts[timeline])
             switch outcome {
             case .buffered, .parked:
                 buffered = true

@@ -59,10 +59,11 @@ struct Timeline {
     private var freeSlots: [Int32] = []
     /// By slot, the bytes charged for the slot's event.
     private var chargeOfSlot: [Int] = []
-    /// Per rule, how its stages follow each other (nil: the rule parks nothing).
-    private var linksOfRule: [SequenceStageLinks?] = []
-    /// Per rule that parks, per filter, the events in the heap relevant to the rule that match it.
-    private var heldHitsOfRule: [[Int32]] = []
+    /// Per rule, how its stages follow each other (a rule without links parks nothing).
+    private var stageLinks = StageLinkTable()
+    /// Per rule that parks, per filter (laid out by `stageLinks`), the events in the heap relevant
+    /// to the rule that match it.
+    private var heldHits: [Int32] = []
     /// Per rule, ``SequenceMatcher/filtersExtendingLivePartials`` as of the last release (partial
     /// sequences change only there): read per event, the matchers' own was a copy of the matcher.
     private var extendableFiltersOfRule: [UInt64] = []
@@ -93,9 +94,8 @@ struct Timeline {
         queries.append(rule.query)
         unretainedQueries.append(Unmanaged.passUnretained(rule.query))
         matchers.append(rule.query.makeMatcher(codec: codec))
-        let links = parksEvents ? matchers[matchers.count - 1].stageLinks : nil
-        linksOfRule.append(links)
-        heldHitsOfRule.append([Int32](repeating: 0, count: links?.predecessors.count ?? 0))
+        stageLinks.add(parksEvents ? matchers[matchers.count - 1].stageLinks : nil)
+        heldHits += repeatElement(0, count: stageLinks.entryCount - heldHits.count)
         extendableFiltersOfRule.append(0)
         parked.addRule()
     }
@@ -110,8 +110,8 @@ struct Timeline {
     /// `candidates` are the rules the index offers (positions among all indexed rules, this
     /// timeline's starting at `offset`), with `filters` the filters of each that may match (by
     /// position, see ``RuleIndex/Candidates/filters``); `nil` tests every rule and filter.
-    mutating func accept(_ event: Event, arrival: UInt64, memo: LeafMemo, candidates: ArraySlice<Int>?,
-                         filters: [UInt64], offset: Int) -> Outcome {
+    mutating func accept(_ event: Event, arrival: UInt64, memo: LeafMemo, candidates: UnsafeBufferPointer<Int>?,
+                         filters: UnsafeBufferPointer<UInt64>, offset: Int) -> Outcome {
         let time = usesEventTimestamp ? event.timestamp : EventReader.eventTime(of: event, fields: timeFields)
         // Every timed event moves event time on, relevant or not, so state expires and positions settle.
         if time > newestTime { newestTime = time }
@@ -146,24 +146,24 @@ struct Timeline {
             parks = false
             break
         }
-        let slot = occupySlot(kept, charge: charge, for: relevantRules)
+        let slot = occupySlot(consume kept, charge: charge, for: relevantRules)
         if parks {
             parked.park(ordinal: ordinal, slot: slot, for: relevantRules)
             return .parked
         }
-        hold(slot, ordinal: ordinal)
+        hold(slot, ordinal: ordinal, for: relevantRules)
         return .buffered
     }
 
     /// Puts the event in `slot` in the heap, and promotes the events parked for its rules that it
-    /// could lead to.
-    private mutating func hold(_ slot: Int32, ordinal: Ordinal) {
+    /// could lead to; `relevantRules` are the slot's (passed in: iterating the slot's own list
+    /// retained it).
+    private mutating func hold(_ slot: Int32, ordinal: Ordinal, for relevantRules: [RelevantRule]) {
         buffer.insert(Pending(ordinal: ordinal, slot: slot))
-        for relevant in relevantRulesOfSlot[Int(slot)] {
-            guard let links = linksOfRule[relevant.rule] else { continue }
+        for relevant in relevantRules where stageLinks.parks(relevant.rule) {
             let hits = relevant.filterHits ?? .max
             countHeldHits(hits, of: relevant.rule, by: 1)
-            let successors = SequenceStageLinks.union(of: links.successors, over: hits)
+            let successors = stageLinks.successors(of: relevant.rule, over: hits)
             if successors != 0, parked.mayHold(for: relevant.rule, after: ordinal, hitting: successors) {
                 promoteParked(of: relevant.rule, after: ordinal, hitting: successors)
             }
@@ -171,15 +171,15 @@ struct Timeline {
     }
 
     /// Keeps `event` (charged `charge` bytes, already counted) in a slot, for `relevantRules`.
-    private mutating func occupySlot(_ event: Event, charge: Int, for relevantRules: [RelevantRule]) -> Int32 {
+    private mutating func occupySlot(_ event: consuming Event, charge: Int, for relevantRules: [RelevantRule]) -> Int32 {
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
-            held[Int(slot)] = event
+            held[Int(slot)] = consume event
             chargeOfSlot[Int(slot)] = charge
         } else {
             slot = Int32(held.count)
-            held.append(event)
+            held.append(consume event)
             chargeOfSlot.append(charge)
             // Room for a few rules from the start: a slot's list that grew each time its next event
             // was relevant to one more rule would allocate as often as a list per event did.
@@ -202,11 +202,13 @@ struct Timeline {
     /// only filters that extend partial sequences, and nothing waits (live, or in the heap) at a
     /// stage right before theirs.
     private func canPark(_ relevant: RelevantRule) -> Bool {
-        guard let links = linksOfRule[relevant.rule], let hits = relevant.filterHits,
-              hits & ~links.extendingFilters == 0 else { return false }
-        var before = SequenceStageLinks.union(of: links.predecessors, over: hits)
+        let rule = relevant.rule
+        guard stageLinks.parks(rule), let hits = relevant.filterHits,
+              hits & ~stageLinks.extendingFilters(of: rule) == 0 else { return false }
+        var before = stageLinks.predecessors(of: rule, over: hits)
+        let start = stageLinks.start(of: rule)
         while before != 0 {
-            if heldHitsOfRule[relevant.rule][before.trailingZeroBitCount] > 0 { return false }
+            if heldHits[start &+ before.trailingZeroBitCount] > 0 { return false }
             before &= before &- 1
         }
         return hits & extendableFiltersOfRule[relevant.rule] == 0
@@ -214,9 +216,10 @@ struct Timeline {
 
     /// Counts `change` more (or fewer) events in the heap matching each filter of `hits` for `rule`.
     private mutating func countHeldHits(_ hits: UInt64, of rule: Int, by change: Int32) {
-        var remaining = hits & (heldHitsOfRule[rule].count == 64 ? .max : (1 << UInt64(heldHitsOfRule[rule].count)) &- 1)
+        var remaining = hits & stageLinks.filters(of: rule)
+        let start = stageLinks.start(of: rule)
         while remaining != 0 {
-            heldHitsOfRule[rule][remaining.trailingZeroBitCount] &+= change
+            heldHits[start &+ remaining.trailingZeroBitCount] &+= change
             remaining &= remaining &- 1
         }
     }
@@ -242,7 +245,7 @@ struct Timeline {
                 vacate(entry.slot)
             } else {
                 promotedEvents += 1
-                hold(entry.slot, ordinal: entry.ordinal)
+                hold(entry.slot, ordinal: entry.ordinal, for: relevantRulesOfSlot[Int(entry.slot)])
             }
         }
     }
@@ -278,7 +281,7 @@ struct Timeline {
             let released = held[slot].take()!
             for relevant in relevantRulesOfSlot[slot] {
                 // Out of the heap: no longer keeps the rule from parking events of the stage after.
-                if linksOfRule[relevant.rule] != nil { countHeldHits(relevant.filterHits ?? .max, of: relevant.rule, by: -1) }
+                if stageLinks.parks(relevant.rule) { countHeldHits(relevant.filterHits ?? .max, of: relevant.rule, by: -1) }
                 found.removeAll(keepingCapacity: true)
                 matchers[relevant.rule].process(released, ordinal: pending.ordinal, filterHits: relevant.filterHits, into: &found)
                 for match in found { matches.append((rules[relevant.rule], match)) }
@@ -295,7 +298,7 @@ struct Timeline {
             found.removeAll(keepingCapacity: true)
             matchers[index].advance(to: watermark, into: &found)
             for match in found { matches.append((rules[index], match)) }
-            if linksOfRule[index] != nil { extendableFiltersOfRule[index] = matchers[index].filtersExtendingLivePartials }
+            if stageLinks.parks(index) { extendableFiltersOfRule[index] = matchers[index].filtersExtendingLivePartials }
         }
     }
 

@@ -40,7 +40,10 @@ public struct Event: Sendable {
     /// This event with storage of its own, exactly its bytes: what to keep beyond the batch, so that
     /// one kept event does not keep a whole shared read buffer alive.
     public func compacted() -> Event {
-        Event(storage: Array(storage), documentLength: documentLength, slots: slots, timestamp: timestamp, origin: origin)
+        // Copied straight into a slice's own buffer: through an `Array` first, the buffer was
+        // retained and released once more on the way.
+        let owned = storage.withUnsafeBufferPointer { ArraySlice($0) }
+        return Event(storage: owned, documentLength: documentLength, slots: slots, timestamp: timestamp, origin: origin)
     }
 
     /// Bytes the event holds on the heap: its stored bytes and its value slots (for an event whose

@@ -79,7 +79,9 @@ public struct SequenceMatcher {
 
     /// The filters of the stages right after those where a live partial sequence waits: an event
     /// matching none of them extends nothing. 0 for samples. Changes only as events are processed.
-    public var filtersExtendingLivePartials: UInt64 { sequence?.filtersExtendingLivePartials ?? 0 }
+    /// A mutating getter, so that reading it from an array element is an access in place: a
+    /// plain getter copied the whole matcher (retaining each of its buffers) per read.
+    public var filtersExtendingLivePartials: UInt64 { mutating get { sequence?.filtersExtendingLivePartials ?? 0 } }
 
     /// Partial sequences currently held (not counting matches waiting on a missing-event check).
     public var liveSequences: Int { sequence?.liveCount ?? sample?.liveCount ?? 0 }

@@ -34,16 +34,4 @@ public struct SequenceStageLinks: Sendable, Equatable {
         self.predecessors = predecessors
         self.successors = successors
     }
-
-    /// The union of `table`'s entries for each filter in `filters`.
-    @inline(__always)
-    public static func union(of table: [UInt64], over filters: UInt64) -> UInt64 {
-        var remaining = filters
-        var union: UInt64 = 0
-        while remaining != 0 {
-            union |= table[remaining.trailingZeroBitCount]
-            remaining &= remaining &- 1
-        }
-        return union
-    }
 }

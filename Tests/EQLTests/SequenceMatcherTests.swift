@@ -189,7 +189,6 @@ import Testing
         #expect(links.extendingFilters == 0b110)
         #expect(links.predecessors == [0, 0b001, 0b010])
         #expect(links.successors == [0b010, 0b100, 0])
-        #expect(SequenceStageLinks.union(of: links.predecessors, over: 0b110) == 0b011)
     }
 
     /// `with runs` repeats a filter: it precedes itself. The first stage's filter and `until`'s

@@ -130,7 +130,7 @@ struct ShardWorker: Sendable {
             var alerts: [Alert] = []
             var events = 0
             var newest = Int64.min
-            let buckets = work.slices.lazy.map { $0.buckets[shard] }
+            let buckets = work.slices.map { $0.buckets[shard] }
             for bucket in buckets {
                 events += bucket.count
                 for index in bucket.indices where bucket[index].timestamp > newest { newest = bucket[index].timestamp }
