@@ -197,14 +197,21 @@ public struct RuleEvaluator {
 
     /// Evaluates the events of `parts` (in order, each in arrival order), then releases what the
     /// sequence rules may see, once: ``process(_:ceilings:into:)`` for a batch decoded in slices.
-    public mutating func process(parts: [[Event]], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
+    /// Parts nothing else refers to are consumed event by event (an event read from an array is a
+    /// copy, its references retained, and released when the array goes).
+    public mutating func process(parts: consuming [[Event]], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
         // The index's candidate lists are out of `self` for the batch, so that each event reads
         // them in place while evaluating it changes the evaluator (read from a stored property,
         // they were retained and released per event).
         var candidates = self.candidates
         self.candidates = RuleIndex.Candidates(queryCount: 0)
-        for events in parts {
-            for event in events { evaluate(event, candidates: &candidates, into: &alerts) }
+        for part in parts.indices {
+            var events: [Event] = []
+            swap(&events, &parts[part])
+            // Popped from the end, an event moves out of the array. Reversed through a buffer,
+            // whose swaps move memory (the array's own copied and released each event).
+            events.withUnsafeMutableBufferPointer { $0.reverse() }
+            while let event = events.popLast() { evaluate(event, candidates: &candidates, into: &alerts) }
         }
         self.candidates = candidates
         for index in timelines.indices {

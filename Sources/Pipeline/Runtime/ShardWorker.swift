@@ -39,11 +39,27 @@ final class BatchWork: @unchecked Sendable {
 /// (for a source with lanes) the newest event times it saw per lane.
 final class DecodedSlice: @unchecked Sendable {
     // @unchecked: see BatchWork.
-    var buckets: [[Event]]
+    let buckets: [EventBucket]
     var deadLetters: [DeadLetter] = []
     var laneClock: LaneClock?
 
-    init(shards: Int) { buckets = Array(repeating: [], count: shards) }
+    init(shards: Int) { buckets = (0 ..< shards).map { _ in EventBucket() } }
+}
+
+/// The events of one slice for one shard: filled by the slice's worker before the batch's latch,
+/// taken by the shard's worker after it. A box per shard, so that taking one moves its array out
+/// (uniquely referenced, its events are then moved one by one into evaluation, not copied)
+/// without writing to an array the other workers read.
+final class EventBucket: @unchecked Sendable {
+    // @unchecked: see BatchWork.
+    var events: [Event] = []
+
+    /// The events, leaving the bucket empty.
+    func take() -> [Event] {
+        var taken: [Event] = []
+        swap(&taken, &events)
+        return taken
+    }
 }
 
 /// What a worker hands to the output stage for one batch (or, with `number == nil`, alerts released
@@ -107,18 +123,22 @@ struct ShardWorker: Sendable {
             let range = work.sliceRange(shard, of: shardCount)
             let lanes = laneClock.isEmpty ? nil : work.lanes
             if lanes != nil { slice.laneClock = evaluator.makeLaneClock() }
+            // Decoded into local arrays, handed to the slice's buckets at the end: appending to a
+            // bucket (an object) retained and released it per event.
+            var decoded = [[Event]](repeating: [], count: shardCount)
             for index in range {
                 do throws(EventReadError) {
                     let event = try normalizer.normalize(work.records[index], reader: &reader)
                     if let lanes { slice.laneClock?.observe(event, lane: lanes.laneOfRecord[index]) }
                     // The bucket takes the event over: with a later use, appending it had copied it.
                     let bucket = shardIndex(of: event)
-                    slice.buckets[bucket].append(consume event)
+                    decoded[bucket].append(consume event)
                 } catch {
                     let record = work.records[index]
                     slice.deadLetters.append(DeadLetter(record: record, reason: error.description))
                 }
             }
+            for bucket in decoded.indices { swap(&slice.buckets[bucket].events, &decoded[bucket]) }
             work.latch.arriveAndWait()
             var ceilings: [Int64]?
             var laneWait: (behind: Int, nanoseconds: Int64)?
@@ -130,13 +150,16 @@ struct ShardWorker: Sendable {
             var alerts: [Alert] = []
             var events = 0
             var newest = Int64.min
-            let buckets = work.slices.map { $0.buckets[shard] }
+            let buckets = work.slices.map { $0.buckets[shard].take() }
             for bucket in buckets {
                 events += bucket.count
-                for index in bucket.indices where bucket[index].timestamp > newest { newest = bucket[index].timestamp }
+                // Through a buffer: reading a timestamp through the array copied the event.
+                bucket.withUnsafeBufferPointer { bucket in
+                    for event in bucket where event.timestamp > newest { newest = event.timestamp }
+                }
             }
             // One release for the whole batch: the ceilings cover every slice.
-            evaluator.process(parts: buckets, ceilings: ceilings, into: &alerts)
+            evaluator.process(parts: consume buckets, ceilings: ceilings, into: &alerts)
             let pushed = output.push(WorkerResult(shard: shard, number: work.number, readAt: work.readAt,
                                                   newestEventTime: newest, settledEventTime: evaluator.settledEventTime,
                                                   laneWait: laneWait, checkpoint: work.checkpoint,
