@@ -192,19 +192,19 @@ public struct RuleEvaluator {
     /// ``makeLaneClock()``) hold sequence rules back: no event is released past the newest time of a
     /// source lane that still has unread records, less the allowed lateness.
     public mutating func process(_ events: [Event], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
-        process(parts: [events], ceilings: ceilings, into: &alerts)
+        var candidates = takeCandidates()
+        for event in events { evaluate(event, candidates: &candidates, into: &alerts) }
+        self.candidates = candidates
+        release(under: ceilings, into: &alerts)
     }
 
     /// Evaluates the events of `parts` (in order, each in arrival order), then releases what the
     /// sequence rules may see, once: ``process(_:ceilings:into:)`` for a batch decoded in slices.
-    /// Parts nothing else refers to are consumed event by event (an event read from an array is a
-    /// copy, its references retained, and released when the array goes).
+    /// The parts are consumed event by event, each event moved out of its array into evaluation
+    /// (read from an array, an event is a copy, its references retained, and released when the
+    /// array goes); pass arrays nothing else refers to, or each is copied first.
     public mutating func process(parts: consuming [[Event]], ceilings: [Int64]? = nil, into alerts: inout [Alert]) {
-        // The index's candidate lists are out of `self` for the batch, so that each event reads
-        // them in place while evaluating it changes the evaluator (read from a stored property,
-        // they were retained and released per event).
-        var candidates = self.candidates
-        self.candidates = RuleIndex.Candidates(queryCount: 0)
+        var candidates = takeCandidates()
         for part in parts.indices {
             var events: [Event] = []
             swap(&events, &parts[part])
@@ -214,6 +214,20 @@ public struct RuleEvaluator {
             while let event = events.popLast() { evaluate(event, candidates: &candidates, into: &alerts) }
         }
         self.candidates = candidates
+        release(under: ceilings, into: &alerts)
+    }
+
+    /// The index's candidate lists, taken out of `self` for a batch (put them back after it), so
+    /// that each event reads them in place while evaluating it changes the evaluator (read from a
+    /// stored property, they were retained and released per event).
+    private mutating func takeCandidates() -> RuleIndex.Candidates {
+        var taken = RuleIndex.Candidates(queryCount: 0)
+        swap(&taken, &candidates)
+        return taken
+    }
+
+    /// Releases to the sequence rules what the batch's events allow, under `ceilings`.
+    private mutating func release(under ceilings: [Int64]?, into alerts: inout [Alert]) {
         for index in timelines.indices {
             var matches: [(DetectionRule, SequenceMatch)] = []
             let limit = min(timelines[index].newestTime, ceilings?[index] ?? Int64.max)
