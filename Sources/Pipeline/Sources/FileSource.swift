@@ -73,10 +73,17 @@ public struct FileSource: RecordSource {
                 while lineStart < chunk.count, let newline = memchr(base + lineStart, 0x0A, chunk.count - lineStart) {
                     let index = base.distance(to: UnsafeRawPointer(newline))
                     lineNumber += 1
-                    let line = Self.line(chunk[lineStart ..< index], after: &pending)
-                    lineStart = index + 1
-                    if Self.isBlank(line) { continue }
-                    batch.append(RawRecord(bytes: line, origin: .line(source: source, number: lineNumber)))
+                    defer { lineStart = index + 1 }
+                    guard pending.isEmpty else {
+                        let line = Self.line(chunk[lineStart ..< index], after: &pending)
+                        if !Self.isBlank(line) { batch.append(RawRecord(bytes: line, origin: .line(source: source, number: lineNumber))) }
+                        continue
+                    }
+                    // A line within this read, checked in the buffer and sliced once (slicing it to
+                    // check it, then appending the slice, retained the read buffer twice per line).
+                    let end = index > lineStart && buffer[index - 1] == 0x0D ? index - 1 : index
+                    if Self.isBlank(UnsafeBufferPointer(rebasing: buffer[lineStart ..< end])) { continue }
+                    batch.append(RawRecord(bytes: chunk[lineStart ..< end], origin: .line(source: source, number: lineNumber)))
                 }
                 pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[lineStart ..< chunk.count]))
             }
@@ -112,7 +119,7 @@ public struct FileSource: RecordSource {
         return pending[...]
     }
 
-    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+    static func isBlank(_ line: some Collection<UInt8>) -> Bool {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 }
