@@ -153,10 +153,7 @@ struct ShardWorker: Sendable {
             let buckets = work.slices.map { $0.buckets[shard].take() }
             for bucket in buckets {
                 events += bucket.count
-                // Through a buffer: reading a timestamp through the array copied the event.
-                bucket.withUnsafeBufferPointer { bucket in
-                    for event in bucket where event.timestamp > newest { newest = event.timestamp }
-                }
+                for index in bucket.indices where bucket[index].timestamp > newest { newest = bucket[index].timestamp }
             }
             // One release for the whole batch: the ceilings cover every slice.
             evaluator.process(parts: consume buckets, ceilings: ceilings, into: &alerts)
