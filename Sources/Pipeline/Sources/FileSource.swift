@@ -75,7 +75,7 @@ public struct FileSource: RecordSource {
                     lineNumber += 1
                     defer { lineStart = index + 1 }
                     guard pending.isEmpty else {
-                        let line = Self.line(chunk[lineStart ..< index], after: &pending)
+                        let line = Self.line(completing: &pending, with: chunk[lineStart ..< index])
                         if !Self.isBlank(line) { batch.append(RawRecord(bytes: line, origin: .line(source: source, number: lineNumber))) }
                         continue
                     }
@@ -102,17 +102,16 @@ public struct FileSource: RecordSource {
         }
         if !pending.isEmpty, !stop.isStopped {
             lineNumber += 1
-            let line = Self.line([], after: &pending)
+            let line = Self.line(completing: &pending, with: [])
             if !Self.isBlank(line) { batch.append(RawRecord(bytes: line, origin: .line(source: source, number: lineNumber))) }
         }
         if !batch.isEmpty { try emit(RecordBatch(records: batch)) }
     }
 
-    /// A line that ends just before a newline, without a trailing `\r`: `bytes` itself (a slice of the
-    /// read buffer) or, when a previous read left its start in `pending`, `pending` then `bytes` in an
-    /// array of its own; `pending` is left empty.
-    static func line(_ bytes: ArraySlice<UInt8>, after pending: inout [UInt8]) -> ArraySlice<UInt8> {
-        guard !pending.isEmpty else { return bytes.last == 0x0D ? bytes.dropLast() : bytes }
+    /// The line whose start a previous read left in `pending`, completed by `bytes` (the rest of
+    /// it, up to its newline), without a trailing `\r`, in an array of its own; `pending` is left
+    /// empty. (A line within one read is sliced from the read buffer instead.)
+    static func line(completing pending: inout [UInt8], with bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         pending.append(contentsOf: bytes)
         if pending.last == 0x0D { pending.removeLast() }
         defer { pending = [] }
