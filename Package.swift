@@ -20,8 +20,10 @@ let package = Package(
     targets: [
         // Zstandard's C API (apt: libzstd-dev), for compact retained events.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // The JSON reader's string scan with SSE2 (header-only, inlined into ECS).
+        .target(name: "CByteScan"),
         // Events: compact field storage, the JSON byte scanner, field catalog, normalizers.
-        .target(name: "ECS", dependencies: ["CZstd", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "ECS", dependencies: ["CZstd", "CByteScan", .product(name: "DequeModule", package: "swift-collections")]),
         // The EQL language: lexer, parser, verifier, compiled evaluators, sequence matcher.
         .target(name: "EQL", dependencies: [
             "ECS",

@@ -1,3 +1,5 @@
+import CByteScan
+
 /// Why a record could not be read as an event.
 public struct EventReadError: Error, Sendable, CustomStringConvertible, Equatable {
     /// Byte offset in the record where reading stopped.
@@ -181,9 +183,19 @@ private struct Scanner {
 
     /// Like ``plainRunEnd(from:)``, stopping at a `.` too (member names: is it a dotted path?).
     @inline(__always) func runEnd(from start: Int, orDot stopAtDot: Bool) -> Int {
+        guard let base = input.baseAddress else { return input.count }
+        #if arch(x86_64)
+        return tripline_string_run_end(base, start, input.count, stopAtDot ? 1 : 0)
+        #else
+        return wordRunEnd(base: base, from: start, orDot: stopAtDot)
+        #endif
+    }
+
+    #if !arch(x86_64)
+    /// ``runEnd(from:orDot:)`` eight bytes at a time in a 64-bit word, where SSE2 is not there.
+    @inline(__always) func wordRunEnd(base: UnsafePointer<UInt8>, from start: Int, orDot stopAtDot: Bool) -> Int {
         var index = start
         let count = input.count
-        guard let base = input.baseAddress else { return count }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
         while index &+ 8 <= count {
@@ -209,6 +221,7 @@ private struct Scanner {
         }
         return count
     }
+    #endif
 
     /// Reads `{...}` at `position`: the object at tree node `node`.
     mutating func readObject(node: Int32, slots: inout [FieldSlot], unescaped: inout [UInt8], depth: Int) throws(EventReadError) {

@@ -161,6 +161,41 @@ struct EventReaderTests {
         #expect(try shared.read(bytes: Array(#"{"count":1}"#.utf8), origin: .memory(index: 0)).values(of: field("count")) == [.integer(1)])
     }
 
+    @Test("a string ends, an escape is decoded and a control character is rejected at any offset in it")
+    func stringBytesAtEveryOffset() throws {
+        // The string scan tests 16 bytes at a time (8 without SSE2): each case puts the byte it must
+        // stop at in every position of a block, and the string at the end of the document as well as
+        // before more members.
+        for length in 0 ... 40 {
+            let plain = String(repeating: "p", count: length)
+            for suffix in ["", #","count":1"#] {
+                let event = try read(#"{"escaped":""# + plain + #"""# + suffix + "}")
+                #expect(event.values(of: field("escaped")) == [.string(plain)], "length \(length)")
+            }
+            for position in 0 ... length {
+                let before = String(plain.prefix(position)), after = String(plain.dropFirst(position))
+                let escaped = try read(#"{"escaped":""# + before + #"\"\\"# + after + #""}"#)
+                #expect(escaped.values(of: field("escaped")) == [.string(before + "\"\\" + after)], "escape at \(position)")
+                let skipped = try read(#"{"other":""# + before + #"\"\\"# + after + #"","count":2}"#)
+                #expect(skipped.values(of: field("count")) == [.integer(2)], "skipped escape at \(position)")
+                for document in [#"{"escaped":""# + before + "\u{01}" + after + #""}"#,
+                                 #"{"other":""# + before + "\u{1F}" + after + #""}"#] {
+                    let column = document.utf8.count - after.utf8.count - 2
+                    #expect(throws: EventReadError(offset: column - 1, reason: "control character in string (must be escaped)"),
+                            "control character at \(position)") { try read(document) }
+                }
+            }
+        }
+        // A member name's scan stops at a dot too: a dotted name is a path below the object.
+        let dottedPaths = (1 ... 40).map { String(repeating: "p", count: $0) + ".n" }
+        let catalog = FieldCatalog.Builder(paths: dottedPaths).build()
+        var dottedReader = EventReader(catalog: catalog)
+        for path in dottedPaths {
+            let event = try dottedReader.read(bytes: Array((#"{"x":1,""# + path + #"":"v"}"#).utf8), origin: .memory(index: 0))
+            #expect(event.values(of: catalog.id(of: path)!) == [.string("v")], "\(path)")
+        }
+    }
+
     @Test("a document read from a slice of a larger buffer refers to it; compacted, it owns exactly its bytes")
     func sliceOfABuffer() throws {
         let first = #"{"process":{"name":"bash"}}"#
