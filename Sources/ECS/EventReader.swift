@@ -176,7 +176,8 @@ private struct Scanner {
     }
 
     /// The offset of the first byte at or after `start` that ends a run of plain string bytes (`"`,
-    /// `\` or a control character below 0x20), or `input.count`. Tests eight bytes at a time.
+    /// `\` or a control character below 0x20), or `input.count`. Sixteen bytes at a time
+    /// with SSE2 on x86-64 (`CByteScan`), eight in a word elsewhere.
     @inline(__always) func plainRunEnd(from start: Int) -> Int {
         runEnd(from: start, orDot: false)
     }
