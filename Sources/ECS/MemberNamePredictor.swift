@@ -5,15 +5,17 @@
 /// Events from one producer share their layout: the third member of `process` is `name` in every
 /// Elastic Defend document. An entry is keyed by the object's ``FieldPathTree`` node and the
 /// member's ordinal in it, and holds the name's bytes and closing quote (names up to 23 bytes) with
-/// a mask of them, its length and what the tree resolved it to. Each key has two entries, the name seen there last and the one before it, so two
-/// layouts that take turns (an `end` event's `process` has `end` and `exit_code` where an `exec`
-/// event's has `parent`, and every later member one place further) are both predicted.
+/// a mask of them, its length and what the tree resolved it to. Each key has two entries, the name
+/// seen there last and the one before it, so two layouts that take turns (an `end` event's
+/// `process` has `end` and `exit_code` where an `exec` event's has `parent`, and every later member
+/// one place further) are both predicted.
 ///
 /// A prediction is taken only when the document's bytes equal the remembered name and its closing
-/// quote (one compare of three masked words), so the result is exactly what resolving the name would give: a remembered
-/// name never contains a quote, a backslash or a control character (names read through the slow
-/// path with any of those are not remembered), and the tree is fixed for the reader's life. The
-/// table is direct-mapped (a collision replaces the older entries) and belongs to one reader.
+/// quote (one compare of three masked words), so the result is exactly what resolving the name
+/// would give: a remembered name never contains a quote, a backslash or a control character (names
+/// read through the slow path with any of those are not remembered), and the tree is fixed for the
+/// reader's life. The table is direct-mapped (a collision replaces the older entries) and belongs
+/// to one reader.
 struct MemberNamePredictor {
     /// One remembered name.
     struct Entry {
@@ -74,6 +76,8 @@ struct MemberNamePredictor {
             return Self.match(entries[slot | 1], tag: tag, bytes: bytes)
         }
 
+        /// `entry` when it is remembered for `tag` and its name and quote are the first bytes of
+        /// `bytes` (the 24 bytes after the opening quote).
         @inline(__always)
         static func match(_ entry: Entry, tag: UInt32, bytes: (UInt64, UInt64, UInt64)) -> Entry? {
             let difference = (bytes.0 & entry.masks.0 ^ entry.words.0) | (bytes.1 & entry.masks.1 ^ entry.words.1)
@@ -95,9 +99,10 @@ struct MemberNamePredictor {
             let quoted = name.count &+ 1
             let slot = Self.slot(node: node, ordinal: ordinal)
             entries[slot | 1] = entries[slot]
-            entries[slot] = Entry(words: (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1), UInt64(littleEndian: words.2)),
-                                  masks: (Self.mask(bytes: quoted), Self.mask(bytes: quoted &- 8), Self.mask(bytes: quoted &- 16)),
-                                  tag: Self.tag(node: node, ordinal: ordinal), length: Int32(name.count), resolved: resolved)
+            entries[slot] = Entry(
+                words: (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1), UInt64(littleEndian: words.2)),
+                masks: (Self.mask(bytes: quoted), Self.mask(bytes: quoted &- 8), Self.mask(bytes: quoted &- 16)),
+                tag: Self.tag(node: node, ordinal: ordinal), length: Int32(name.count), resolved: resolved)
         }
 
         /// A mask of the low `bytes` bytes of a word (all of it from 8 up, none below 1).
