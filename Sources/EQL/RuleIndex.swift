@@ -59,6 +59,8 @@ public struct RuleIndex: Sendable {
         let presentSlots: KeySlots
         /// Every key slot with a term on the field (for values that are not strings).
         let allSlots: KeySlots
+        /// The eight sets above, kept alive here (each ``Keyed`` holds its set unretained).
+        let sets: [any AnyObject & Sendable]
     }
 
     /// The kinds of member set a ``FieldEntry`` has.
@@ -83,11 +85,26 @@ public struct RuleIndex: Sendable {
     }
 
     /// A set of one field's values or literals, and where the key slots keyed on each member are.
-    private struct Keyed<Members: Sendable>: Sendable {
-        let members: Members
+    ///
+    /// Plain data: the set is held unretained (its ``FieldEntry/sets`` keeps it alive), so that
+    /// reading a `Keyed` through a pointer to its entry copies no reference. Holding the set
+    /// strongly here, each look-up retained and released it (1.3 times per corpus event for the
+    /// prefix tries alone).
+    private struct Keyed<Members: AnyObject & Sendable>: Sendable {
+        private let unretained: Unmanaged<Members>
         /// The position in ``RuleIndex/keySlots`` of member 0's key slots; member `i`'s follow at
         /// `firstSlots + i`.
         let firstSlots: Int
+
+        /// `members`, which the caller keeps alive as long as this.
+        init(unretained members: Members, firstSlots: Int) {
+            unretained = Unmanaged.passUnretained(members)
+            self.firstSlots = firstSlots
+        }
+
+        /// Calls `body` with the set, without retaining it.
+        @inline(__always)
+        func withMembers<Result>(_ body: (Members) -> Result) -> Result { unretained._withUnsafeGuaranteedRef(body) }
     }
 
     /// The requirement of each query, `nil` for queries evaluated on every event.
@@ -176,10 +193,11 @@ public struct RuleIndex: Sendable {
         var keySlots: [KeySlots] = []
         entries = fields.map { field in
             var kinds: Kinds = []
-            /// The distinct values of the field's terms of one kind, made into a set by `make`, with
-            /// the key slots keyed on each appended to `keySlots`, and `kind` noted in `kinds` when
-            /// there is any.
-            func keyed<Members>(_ kind: Kinds, caseInsensitive: Bool, _ match: IndexKey.Term.Match,
+            var sets: [any AnyObject & Sendable] = []
+            /// The distinct values of the field's terms of one kind, made into a set by `make` (kept
+            /// in `sets`), with the key slots keyed on each appended to `keySlots`, and `kind` noted
+            /// in `kinds` when there is any.
+            func keyed<Members: AnyObject & Sendable>(_ kind: Kinds, caseInsensitive: Bool, _ match: IndexKey.Term.Match,
                                 _ make: ([[UInt8]], Bool) -> Members) -> Keyed<Members> {
                 var values: [[UInt8]] = []
                 var slots: [[Int32]] = []
@@ -193,7 +211,9 @@ public struct RuleIndex: Sendable {
                 if !slots.isEmpty { kinds.insert(kind) }
                 let first = keySlots.count
                 keySlots += slots.map { pool.add($0) }
-                return Keyed(members: make(values, caseInsensitive), firstSlots: first)
+                let members = make(values, caseInsensitive)
+                sets.append(members)
+                return Keyed(unretained: members, firstSlots: first)
             }
             let values = { ByteStringSet(normalized: $0, caseInsensitive: $1) }
             let contained = { SubstringSet($0, folding: $1) }
@@ -218,7 +238,7 @@ public struct RuleIndex: Sendable {
                               containedFolded: containedFolded, prefixExact: prefixExact, prefixFolded: prefixFolded,
                               suffixExact: suffixExact, suffixFolded: suffixFolded, kinds: kinds,
                               foldedLiteralsAll: keySlots.count - 1,
-                              presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true })
+                              presentSlots: slots { $0.match == .present }, allSlots: slots { _ in true }, sets: sets)
         }
         var entryOfField = [Int32](repeating: -1, count: Int(fields.map(\.index).max() ?? -1) + 1)
         for (position, field) in fields.enumerated() { entryOfField[Int(field.index)] = Int32(position) }
@@ -323,37 +343,37 @@ public struct RuleIndex: Sendable {
             mark(position)
             if memoized { memo.record(position) }
         }
-        if kinds.contains(.exact), let member = entry.pointee.exact.members.index(of: value) {
+        if kinds.contains(.exact), let member = entry.pointee.exact.withMembers({ $0.index(of: value) }) {
             found(entry.pointee.exact.firstSlots &+ member)
         }
-        if kinds.contains(.folded), let member = entry.pointee.folded.members.index(of: value) {
+        if kinds.contains(.folded), let member = entry.pointee.folded.withMembers({ $0.index(of: value) }) {
             found(entry.pointee.folded.firstSlots &+ member)
         }
         if kinds.contains(.containedExact) {
             let first = entry.pointee.containedExact.firstSlots
-            entry.pointee.containedExact.members.forEachOccurring(in: value) { found(first &+ $0) }
+            entry.pointee.containedExact.withMembers { $0.forEachOccurring(in: value) { found(first &+ $0) } }
         }
         if kinds.contains(.prefixExact) {
             let first = entry.pointee.prefixExact.firstSlots
-            entry.pointee.prefixExact.members.forEachMatching(in: value) { found(first &+ $0) }
+            entry.pointee.prefixExact.withMembers { $0.forEachMatching(in: value) { found(first &+ $0) } }
         }
         if kinds.contains(.suffixExact) {
             let first = entry.pointee.suffixExact.firstSlots
-            entry.pointee.suffixExact.members.forEachMatching(in: value) { found(first &+ $0) }
+            entry.pointee.suffixExact.withMembers { $0.forEachMatching(in: value) { found(first &+ $0) } }
         }
         if !kinds.isDisjoint(with: .foldedLiterals) {
             if ByteText.isASCII(value) {
                 if kinds.contains(.containedFolded) {
                     let first = entry.pointee.containedFolded.firstSlots
-                    entry.pointee.containedFolded.members.forEachOccurring(in: value) { found(first &+ $0) }
+                    entry.pointee.containedFolded.withMembers { $0.forEachOccurring(in: value) { found(first &+ $0) } }
                 }
                 if kinds.contains(.prefixFolded) {
                     let first = entry.pointee.prefixFolded.firstSlots
-                    entry.pointee.prefixFolded.members.forEachMatching(in: value) { found(first &+ $0) }
+                    entry.pointee.prefixFolded.withMembers { $0.forEachMatching(in: value) { found(first &+ $0) } }
                 }
                 if kinds.contains(.suffixFolded) {
                     let first = entry.pointee.suffixFolded.firstSlots
-                    entry.pointee.suffixFolded.members.forEachMatching(in: value) { found(first &+ $0) }
+                    entry.pointee.suffixFolded.withMembers { $0.forEachMatching(in: value) { found(first &+ $0) } }
                 }
             } else {
                 found(entry.pointee.foldedLiteralsAll)
