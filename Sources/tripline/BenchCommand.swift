@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
         --workload keeps it. Ctrl-C or SIGTERM stops the measurement running, removes that scratch \
         directory (and a --workload file still being generated) and exits with 130 (143).
         """,
-        subcommands: [MeasurePipelineCommand.self, MeasureSequenceMemoryCommand.self]
+        subcommands: [MeasurePipelineCommand.self, MeasureSequenceMemoryCommand.self, MeasureReaderCommand.self]
     )
 
     /// Which rule sets to measure.

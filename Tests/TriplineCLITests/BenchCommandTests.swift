@@ -107,6 +107,35 @@ struct BenchCommandTests {
         return (process, OutputCollector(errors.fileHandleForReading))
     }
 
+    @Test("bench measure-reader times the reader alone on a workload's first documents, keeping the rule set's fields")
+    func readerMeasurement() throws {
+        let result = try tripline(["bench", "measure-reader", "--events-file", "Config/sample-events.ndjson",
+                                   "--rule-set", "founding", "--document-count", "200", "--rounds", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        #expect(figures["documents"] as? Int == 200)
+        let paths = try #require(figures["paths"] as? [String])
+        for path in ["@timestamp", "host.id", "process.name", "process.args", "process.parent.entity_id", "user.name"] {
+            #expect(paths.contains(path), "the founding rules' fields and the partition key: \(paths)")
+        }
+        let best = try #require(figures["bestNanosecondsPerDocument"] as? Double)
+        let median = try #require(figures["medianNanosecondsPerDocument"] as? Double)
+        #expect(best > 0 && best <= median, "\(result.stdout)")
+        #expect((figures["valuesPerDocument"] as? Double ?? 0) >= 10, "each sample document has the founding fields: \(result.stdout)")
+    }
+
+    @Test("bench measure-reader names the file, line and column of a document it cannot read")
+    func readerMeasurementOfBadWorkload() throws {
+        let workload = scratch.path("bad.ndjson")
+        let sample = try String(contentsOfFile: packageRoot.appendingPathComponent("Config/sample-events.ndjson").path, encoding: .utf8)
+        let lines = sample.split(separator: "\n").prefix(2).map(String.init) + [#"{"@timestamp": "2026-11-25T09:00:00Z", "host": }"#]
+        try lines.joined(separator: "\n").write(toFile: workload, atomically: true, encoding: .utf8)
+        let result = try tripline(["bench", "measure-reader", "--events-file", workload, "--rule-set", "founding"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot read the workload's document at \(workload):3: column 48: expected a value"),
+                "the file, line and column of the bad document: \(result.stderr)")
+    }
+
     @Test("bench rejects a malformed shard list")
     func badShards() throws {
         let result = try tripline(["bench", "--shards", "0,x"])

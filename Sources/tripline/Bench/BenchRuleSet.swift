@@ -1,4 +1,5 @@
 import Detection
+import ECS
 import EQL
 import Foundation
 
@@ -65,6 +66,8 @@ enum BenchError: Error, CustomStringConvertible {
     case noSequenceRule(path: String)
     case measurementFailed(arguments: [String], status: Int32)
     case unreadableMeasurement(output: String)
+    case unreadableWorkload(path: String, reason: String)
+    case unreadableDocument(origin: RecordOrigin, reason: String)
 
     var description: String {
         switch self {
@@ -72,6 +75,8 @@ enum BenchError: Error, CustomStringConvertible {
         case .noSequenceRule(let path): "no sequence rule among the rules in \(path)"
         case .measurementFailed(let arguments, let status): "measurement `\(arguments.joined(separator: " "))` exited with status \(status)"
         case .unreadableMeasurement(let output): "unreadable measurement output: \(output.prefix(300))"
+        case .unreadableWorkload(let path, let reason): "cannot read the workload \(path): \(reason)"
+        case .unreadableDocument(let origin, let reason): "cannot read the workload's document at \(origin): \(reason)"
         }
     }
 }
