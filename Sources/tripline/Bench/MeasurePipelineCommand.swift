@@ -55,13 +55,9 @@ struct MeasurePipelineCommand: ParsableCommand {
         shouldDisplay: false
     )
 
+    @OptionGroup var measured: MeasurementOptions
+
     // Option names differ from `bench`'s own, which ArgumentParser would otherwise take for the parent.
-    @Option(help: "The NDJSON workload.")
-    var eventsFile: String
-
-    @Option(help: "founding or linux.")
-    var ruleSet: BenchRuleSet
-
     @Option(help: "Shards.")
     var shardCount: Int
 
@@ -77,19 +73,13 @@ struct MeasurePipelineCommand: ParsableCommand {
     @Option(help: "The broker of --kafka-topic (host:port).")
     var kafkaBrokers: String?
 
-    @Option(help: "The founding rules directory.")
-    var rulesDirectory = "Rules"
-
-    @Option(help: "Elastic's detection-rules corpus.")
-    var corpusDirectory = "../shared/rules-corpus"
-
     func validate() throws {
         if (kafkaTopic == nil) != (kafkaBrokers == nil) { throw ValidationError("--kafka-topic and --kafka-brokers go together") }
     }
 
     func run() throws {
-        let loaded = try LoadedBenchRules.load(ruleSet, foundingPath: rulesDirectory, corpusPath: corpusDirectory)
-        let workloadPath = eventsFile
+        let loaded = try measured.loadRules()
+        let eventsFile = measured.eventsFile
         let pacedRate = pacedRate
         let source: SourceStage
         if let kafkaTopic, let kafkaBrokers {
@@ -99,9 +89,9 @@ struct MeasurePipelineCommand: ParsableCommand {
             settings.groupID = "tripline-bench-\(getpid())"
             source = .kafka(topics: [kafkaTopic], settings: .inline(settings), options: KafkaSource.Options(stopAtEnd: true))
         } else {
-            source = SourceStage(description: workloadPath) {
-                if let pacedRate { return PacedSource(path: workloadPath, recordsPerSecond: pacedRate) }
-                return FileSource(path: workloadPath)
+            source = SourceStage(description: eventsFile) {
+                if let pacedRate { return PacedSource(path: eventsFile, recordsPerSecond: pacedRate) }
+                return FileSource(path: eventsFile)
             }
         }
         var pipeline = Pipeline("bench") {
@@ -120,7 +110,7 @@ struct MeasurePipelineCommand: ParsableCommand {
         let cpuSeconds = ProcessResources.cpuSeconds - cpuBefore
         let size = (try? FileManager.default.attributesOfItem(atPath: eventsFile)[.size] as? Int) ?? 0
         let measurement = PipelineMeasurement(
-            ruleSet: ruleSet, rulesCompiled: compiled.rules.count, rulesFailed: compiled.failures.count + loaded.unreadable.count,
+            ruleSet: measured.ruleSet, rulesCompiled: compiled.rules.count, rulesFailed: compiled.failures.count + loaded.unreadable.count,
             shards: shardCount, targetRate: pacedRate, events: report.events, bytes: size,
             seconds: kafkaTopic == nil ? report.seconds : report.secondsFromFirstRecord, cpuSeconds: cpuSeconds,
             alerts: report.alerts, detections: report.detectionsByRule,

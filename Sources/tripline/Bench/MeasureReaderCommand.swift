@@ -28,12 +28,7 @@ struct MeasureReaderCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    // Option names differ from `bench`'s own, which ArgumentParser would otherwise take for the parent.
-    @Option(help: "The NDJSON workload.")
-    var eventsFile: String
-
-    @Option(help: "founding or linux: whose catalog of fields the reader keeps.")
-    var ruleSet: BenchRuleSet
+    @OptionGroup var measured: MeasurementOptions
 
     @Option(help: "Documents read from the start of the workload (kept in memory, one buffer).")
     var documentCount = 100_000
@@ -41,19 +36,14 @@ struct MeasureReaderCommand: ParsableCommand {
     @Option(help: "Timed rounds over all the documents.")
     var rounds = 5
 
-    @Option(help: "The founding rules directory.")
-    var rulesDirectory = "Rules"
-
-    @Option(help: "Elastic's detection-rules corpus.")
-    var corpusDirectory = "../shared/rules-corpus"
-
     func validate() throws {
         guard documentCount > 0 else { throw ValidationError("--document-count must be at least 1") }
         guard rounds > 0 else { throw ValidationError("--rounds must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try LoadedBenchRules.load(ruleSet, foundingPath: rulesDirectory, corpusPath: corpusDirectory)
+        let loaded = try measured.loadRules()
+        let eventsFile = measured.eventsFile
         // The bench pipeline's partition key, as `measure-pipeline` compiles the rules.
         let catalog = loaded.compile(extraFields: ["host.id"]).catalog
         let records = try Self.firstRecords(of: eventsFile, count: documentCount)
@@ -76,7 +66,7 @@ struct MeasureReaderCommand: ParsableCommand {
         roundNanoseconds.sort()
         let count = Double(records.count)
         let measurement = ReaderMeasurement(
-            ruleSet: ruleSet, documents: records.count,
+            ruleSet: measured.ruleSet, documents: records.count,
             averageBytes: Double(records.reduce(0) { $0 + $1.bytes.count }) / count,
             paths: catalog.paths, valuesPerDocument: Double(values) / count,
             bestNanosecondsPerDocument: roundNanoseconds[0] / count,
