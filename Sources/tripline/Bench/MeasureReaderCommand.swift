@@ -74,7 +74,7 @@ struct MeasureReaderCommand: ParsableCommand {
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
 
-    /// The first `count` non-blank lines of `path`, each a slice of one buffer (as a file source's
+    /// The first `count` non-empty lines of `path`, each a slice of one buffer (as a file source's
     /// records are slices of its read buffer).
     private static func firstRecords(of path: String, count: Int) throws -> [RawRecord] {
         guard let contents = FileManager.default.contents(atPath: path) else {
