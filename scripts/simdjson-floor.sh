@@ -7,7 +7,7 @@
 # what strict validation costs per document on this machine, whoever does it.
 #
 # Usage: bash scripts/simdjson-floor.sh WORKLOAD.ndjson [founding|linux] [BINARY]
-# Installs libsimdjson-dev (Debian) when it is missing; needs g++. WORKLOAD: `tripline bench --workload FILE`.
+# Installs libsimdjson-dev and g++ (Debian) when they are missing. WORKLOAD: `tripline bench --workload FILE`.
 set -euo pipefail
 
 workload=${1:?usage: simdjson-floor.sh WORKLOAD.ndjson [founding|linux] [BINARY]}
@@ -15,9 +15,14 @@ rules=${2:-founding}
 binary=${3:-.build/release/tripline}
 [[ -f $workload ]] || { echo "simdjson-floor: no workload at $workload (tripline bench --workload $workload)" >&2; exit 1; }
 [[ -x $binary ]] || { echo "simdjson-floor: no binary at $binary (swift build -c release --product tripline)" >&2; exit 1; }
-if [[ ! -f /usr/include/simdjson.h ]]; then
-    echo "simdjson-floor: installing libsimdjson-dev" >&2
-    apt-get install -y -q libsimdjson-dev >&2
+need_apt=()
+[[ -f /usr/include/simdjson.h ]] || need_apt+=(libsimdjson-dev)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+if [[ ${#need_apt[@]} -gt 0 ]]; then
+    echo "simdjson-floor: installing ${need_apt[*]} (apt)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/tripline-simdjson-floor.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
