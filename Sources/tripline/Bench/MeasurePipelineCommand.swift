@@ -96,7 +96,7 @@ struct MeasurePipelineCommand: ParsableCommand {
         }
         var pipeline = Pipeline("bench") {
             ReadFrom(source)
-            PartitionBy("host.id", shards: .count(shardCount))
+            PartitionBy(MeasurementOptions.partitionKey, shards: .count(shardCount))
             WriteNDJSON(path: alertsFile)
         }
         pipeline.detection.allowedLateness = .seconds(5)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ECS
 import Foundation
+import Pipeline
 
 /// The JSON reader's speed alone, as `tripline bench measure-reader` reports it (one JSON line).
 struct ReaderMeasurement: Codable {
@@ -30,7 +31,7 @@ struct MeasureReaderCommand: ParsableCommand {
 
     @OptionGroup var measured: MeasurementOptions
 
-    @Option(help: "Documents read from the start of the workload (kept in memory, one buffer).")
+    @Option(help: "Documents read from the start of the workload (kept in memory, as the file source reads them).")
     var documentCount = 100_000
 
     @Option(help: "Timed rounds over all the documents.")
@@ -44,8 +45,8 @@ struct MeasureReaderCommand: ParsableCommand {
     func run() throws {
         let loaded = try measured.loadRules()
         let eventsFile = measured.eventsFile
-        // The bench pipeline's partition key, as `measure-pipeline` compiles the rules.
-        let catalog = loaded.compile(extraFields: ["host.id"]).catalog
+        // The fields `measure-pipeline` reads: the rules' and the bench pipeline's partition key.
+        let catalog = loaded.compile(extraFields: [MeasurementOptions.partitionKey]).catalog
         let records = try Self.firstRecords(of: eventsFile, count: documentCount)
         guard !records.isEmpty else { throw BenchError.unreadableWorkload(path: eventsFile, reason: "no documents") }
         var reader = EventReader(catalog: catalog)
@@ -74,22 +75,14 @@ struct MeasureReaderCommand: ParsableCommand {
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
 
-    /// The first `count` non-empty lines of `path`, each a slice of one buffer (as a file source's
-    /// records are slices of its read buffer).
+    /// The first `count` records of `path`, read by the pipeline's own `FileSource` (blank lines
+    /// skipped, line numbers kept, each record a slice of the source's read buffer).
     private static func firstRecords(of path: String, count: Int) throws -> [RawRecord] {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw BenchError.unreadableWorkload(path: path, reason: "no such file, or not readable")
-        }
-        let buffer = [UInt8](contents)
-        let source = InputName(path)
         var records: [RawRecord] = []
-        var lineNumber = 0
-        var start = 0
-        while start < buffer.count, records.count < count {
-            let end = buffer[start...].firstIndex(of: 0x0A) ?? buffer.count
-            lineNumber += 1
-            if end > start { records.append(RawRecord(bytes: buffer[start ..< end], origin: .line(source: source, number: lineNumber))) }
-            start = end + 1
+        let stop = StopSignal()
+        try FileSource(path: path).run(stop: stop) { batch in
+            records += batch.records.prefix(count - records.count)
+            if records.count == count { stop.stop() }
         }
         return records
     }

@@ -16,6 +16,9 @@ struct MeasurementOptions: ParsableArguments {
     @Option(help: "Elastic's detection-rules corpus.")
     var corpusDirectory = "../shared/rules-corpus"
 
+    /// The field the bench pipeline partitions events by, which the reader keeps besides the rules'.
+    static let partitionKey = "host.id"
+
     /// The rules of ``ruleSet``, read from their directory.
     func loadRules() throws -> LoadedBenchRules {
         try LoadedBenchRules.load(ruleSet, foundingPath: rulesDirectory, corpusPath: corpusDirectory)
