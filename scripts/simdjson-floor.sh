@@ -34,11 +34,14 @@ command -v taskset >/dev/null && pin=(taskset -c "$(($(nproc) - 1))")
 # and fast minutes; the best round of all and the median of the three runs' medians are printed.
 for setting in "1000 50 in cache" "100000 5 from memory"; do
     read -r documents rounds label <<< "$setting"
-    readers=() floors=()
+    readers=() floors=() pointers=()
     for _ in 1 2 3; do
         readers+=("$("${pin[@]}" "$binary" bench measure-reader --events-file "$workload" --rule-set "$rules" \
             --document-count "$documents" --rounds "$rounds")")
-        mapfile -t pointers < <(python3 -c 'import json, sys; [print("/" + p.replace(".", "/")) for p in json.loads(sys.argv[1])["paths"]]' "${readers[0]}")
+        # The reader's kept paths as JSON pointers, for simdjson to look up the same fields.
+        if [[ ${#pointers[@]} -eq 0 ]]; then
+            mapfile -t pointers < <(python3 -c 'import json, sys; [print("/" + p.replace(".", "/")) for p in json.loads(sys.argv[1])["paths"]]' "${readers[0]}")
+        fi
         floors+=("$("${pin[@]}" "$scratch/floor" "$workload" "$documents" "$rounds" "${pointers[@]}")")
     done
     python3 - "$label" "${readers[@]}" "${floors[@]}" <<'PY'
