@@ -2,9 +2,11 @@
 # Sets Tripline's JSON reader beside simdjson (a validating SIMD parser) on the same documents:
 # nanoseconds per document, one core, for the documents in cache (1,000 of them, 1.7 MB, as a shard
 # reads a batch the file source has just copied) and from memory (100,000, 170 MB). Tripline's reader
-# validates each document and keeps a rule set's fields; simdjson is timed parsing alone, and parsing
-# then looking the same fields up (`at_pointer`). This is the floor argument of README § Performance:
-# what strict validation costs per document on this machine, whoever does it.
+# validates each document and keeps a rule set's fields. simdjson is timed two ways: the DOM parser
+# (validates every document whole) parsing alone, and parsing then looking the same fields up
+# (`at_pointer`); and On-Demand `iterate_many` (validates only what it visits, the figure DESIGN.md
+# quotes) stepping over the documents, and taking the same fields in one pass. This is the floor
+# argument of README § Performance: what reading a document costs on this machine, whoever does it.
 #
 # Usage: bash scripts/simdjson-floor.sh WORKLOAD.ndjson [founding|linux] [BINARY]
 # Installs libsimdjson-dev and g++ (Debian) when they are missing. WORKLOAD: `tripline bench --workload FILE`.
@@ -57,7 +59,10 @@ def row(name, runs, best, median):
 rows = [row("Tripline EventReader, validating, keeping the fields", readers, "bestNanosecondsPerDocument", "medianNanosecondsPerDocument"),
         row(f"simdjson {floors[0]['implementation']} DOM, parsing alone", floors, "parseBest", "parseMedian"),
         row(f"simdjson DOM, parsing, then the fields' at_pointer ({floors[0]['fieldsFoundPerDocument']:.1f} found a document)",
-            floors, "parseAndLookUpBest", "parseAndLookUpMedian")]
+            floors, "parseAndLookUpBest", "parseAndLookUpMedian"),
+        row("simdjson On-Demand iterate_many, stepping over the documents (not validating)", floors, "onDemandBest", "onDemandMedian"),
+        row("simdjson On-Demand iterate_many, taking the fields in one pass (not validating)",
+            floors, "onDemandAndLookUpBest", "onDemandAndLookUpMedian")]
 width = max(len(name) for name, _, _ in rows)
 for name, best, median in rows:
     print(f"  {name:<{width}}  {best:>7,.0f} / {median:,.0f}")
