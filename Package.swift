@@ -69,6 +69,9 @@ let package = Package(
             .linkedLibrary("mimalloc", .when(platforms: [.linux])),
         ]),
         .target(name: "TestScratch", path: "Tests/TestScratch"),
+        // Captures log messages in tests that check what a component logs.
+        .target(name: "TestLogCapture", dependencies: [.product(name: "Logging", package: "swift-log")],
+                path: "Tests/TestLogCapture"),
         // Counts each thread's heap allocations in the test bundle (hot-path allocation tests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter",
                 linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]),
@@ -76,12 +79,13 @@ let package = Package(
         .testTarget(name: "EQLTests", dependencies: ["EQL", "ECS", .product(name: "TOMLKit", package: "TOMLKit")], exclude: ["KnownDeviations.toml"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "EQL", "ECS", "Workload", "TestScratch", "AllocationCounter"]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Pipeline", "Pipelines", "Detection", "ECS", "TestScratch",
+            "Pipeline", "Pipelines", "Detection", "ECS", "TestScratch", "TestLogCapture",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "KafkaTests", dependencies: [
-            "Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline", "TestScratch",
+            "Kafka", "CRdKafka", "Pipeline", "Detection", "ECS", "tripline", "TestScratch", "TestLogCapture",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "TriplineCLITests", dependencies: ["tripline", "TestScratch"]),

@@ -11,6 +11,8 @@ public struct EvaluatorStatistics: Sendable {
     /// Events that reached a sequence rule after its time had already been released (later than
     /// the allowed lateness); single-event rules still saw them.
     public var lateEvents = 0
+    /// The most recent of ``lateEvents``, to say where late events come from.
+    public var latestLateEvent: LateEvent?
     /// Events without a usable timestamp, which sequence rules cannot order.
     public var untimedEvents = 0
     /// Alerts raised, per rule id.
@@ -46,6 +48,20 @@ public struct EvaluatorStatistics: Sendable {
 
     /// Creates zeroed counters.
     public init() {}
+}
+
+/// An event that reached a sequence rule after its time had been released (see ``RuleEvaluator``).
+public struct LateEvent: Sendable, Equatable {
+    /// Where the event was read from.
+    public let origin: RecordOrigin
+    /// How far its event time was behind the newest event time its evaluator had seen, in
+    /// nanoseconds: the lateness that would have ordered it.
+    public let behindNewest: Int64
+
+    public init(origin: RecordOrigin, behindNewest: Int64) {
+        self.origin = origin
+        self.behindNewest = behindNewest
+    }
 }
 
 /// Evaluates a ``RuleSet`` on a stream of events: the per-shard detection engine.
@@ -289,7 +305,9 @@ public struct RuleEvaluator {
                 statistics.heldEvents += 1
                 if outcome == .parked { statistics.parkedEvents += 1 }
             case .irrelevant: break
-            case .late: statistics.lateEvents += 1
+            case .late(let behindNewest):
+                statistics.lateEvents += 1
+                statistics.latestLateEvent = LateEvent(origin: event.origin, behindNewest: behindNewest)
             case .untimed: statistics.untimedEvents += 1
             }
         }

@@ -21,7 +21,12 @@ import HeapModule
 ///   have released it to a matcher that had nothing for it. (One at or before released time is
 ///   never promoted: an event that could promote it would be late.)
 struct Timeline {
-    enum Outcome { case buffered, parked, irrelevant, late, untimed }
+    enum Outcome: Equatable {
+        case buffered, parked, irrelevant, untimed
+        /// Relevant, but its time was already released: `behindNewest` nanoseconds behind the
+        /// newest event time the timeline had seen.
+        case late(behindNewest: Int64)
+    }
 
     /// A rule an event is relevant to, and its ``CompiledQuery/filterHits(_:memo:)`` for the event.
     struct RelevantRule {
@@ -134,7 +139,7 @@ struct Timeline {
         }
         guard !relevantRules.isEmpty else { return .irrelevant }
         guard time != Int64.min else { return .untimed }
-        guard time >= releasedTime else { return .late }
+        guard time >= releasedTime else { return .late(behindNewest: newestTime &- time) }
         let ordinal = Ordinal(timestamp: time, tiebreaker: 0, arrival: arrival)
         // Held past the batch (and then by sequences and alerts): its own bytes, not its batch's buffer.
         let kept = event.compacted()

@@ -1,7 +1,6 @@
 import CRdKafka
 import Foundation
-import Logging
-import Synchronization
+import TestLogCapture
 import TestScratch
 import Testing
 @testable import Kafka
@@ -111,7 +110,7 @@ import Testing
 
     @Test func secretsFromTheEnvironmentNeverReachTheLogs() throws {
         let store = LogStore()
-        let logger = Logger(label: "test") { _ in CapturingLogHandler(store: store) }
+        let logger = store.logger()
         let settings: KafkaSettings = [
             "bootstrap.servers": "127.0.0.1:1", "security.protocol": "sasl_plaintext", "sasl.mechanisms": "PLAIN",
             "sasl.username": "tripline", "sasl.password": "${TRIPLINE_TEST_KAFKA_SECRET}", "debug": "conf,generic",
@@ -119,30 +118,9 @@ import Testing
         // The environment is passed in rather than set with setenv, which races with other tests' getenv.
         _ = try KafkaHandle(type: RD_KAFKA_PRODUCER, settings: settings, callbacks: KafkaCallbacks(logger: logger),
                             environment: ["TRIPLINE_TEST_KAFKA_SECRET": "correct-horse-battery"])
-        let captured = store.lines.withLock { $0 }
+        let captured = store.messages
         #expect(captured.contains { $0.contains("sasl.password=<redacted>") })
         #expect(captured.contains { $0.contains("sasl.username") }, "librdkafka's configuration dump was logged")
         #expect(!captured.contains { $0.contains("correct-horse-battery") })
-    }
-}
-
-/// Log messages collected by ``CapturingLogHandler``.
-final class LogStore: Sendable {
-    let lines = Mutex<[String]>([])
-}
-
-/// Collects log messages into a ``LogStore``.
-struct CapturingLogHandler: LogHandler {
-    let store: LogStore
-    var logLevel: Logger.Level = .trace
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        store.lines.withLock { $0.append(event.message.description) }
     }
 }

@@ -36,10 +36,13 @@ struct OutputStage {
     private var pendingCommit: SourceCheckpoint?
     private var dirty = false
     private var statistics: [EvaluatorStatistics]
+    private var lateEventWarnings: LateEventWarnings
 
     init(enrichers: [any AlertEnricher], sink: any AlertSink, deadLetterSink: any DeadLetterSink, source: any RecordSource,
-         shardCount: Int, metrics: PipelineMetrics, showProgress: Bool, shardQueueDepth: @escaping @Sendable () -> Int) {
+         shardCount: Int, metrics: PipelineMetrics, showProgress: Bool, lateEventWarnings: LateEventWarnings,
+         shardQueueDepth: @escaping @Sendable () -> Int) {
         self.enrichers = enrichers
+        self.lateEventWarnings = lateEventWarnings
         self.metrics = metrics
         self.shardQueueDepth = shardQueueDepth
         self.progress = ProgressLine(enabled: showProgress)
@@ -61,6 +64,7 @@ struct OutputStage {
             progress.update(report, eventTimeLag: eventTimeLag)
         }
         try flushAndCommit()
+        lateEventWarnings.flush(now: DispatchTime.now().uptimeNanoseconds)
         progress.finish()
     }
 
@@ -75,6 +79,8 @@ struct OutputStage {
         let old = statistics[shard]
         statistics[shard] = new
         report.lateEvents += new.lateEvents - old.lateEvents
+        lateEventWarnings.note(new.lateEvents - old.lateEvents, latest: new.latestLateEvent,
+                               now: DispatchTime.now().uptimeNanoseconds)
         report.candidateRules += new.candidateRules - old.candidateRules
         report.heldEvents += new.heldEvents - old.heldEvents
         report.parkedEvents += new.parkedEvents - old.parkedEvents

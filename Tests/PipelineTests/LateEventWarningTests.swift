@@ -1,0 +1,91 @@
+import Detection
+import ECS
+import Foundation
+@testable import Pipeline
+import TestLogCapture
+import TestScratch
+import Testing
+
+@Suite("Late event warnings")
+struct LateEventWarningTests {
+    let scratch = ScratchDirectory()
+
+    /// The warnings among `messages`.
+    static func warnings(_ messages: [String]) -> [String] {
+        messages.filter { $0.contains("too late for the sequence rules") }
+    }
+
+    /// The late events a warning counts.
+    static func count(of warning: String) throws -> Int {
+        try #require(Int(warning.prefix { $0.isNumber }), "\(warning)")
+    }
+
+    /// Runs the founding rules on `input`.
+    func run(_ input: String, lateness: Duration) async throws -> (report: RunReport, messages: [String]) {
+        let store = LogStore()
+        let pipeline = Pipeline("late") {
+            ReadNDJSON(path: input)
+            PartitionBy("host.id", shards: .count(2))
+            Detect(rules: rulesPath, allowedLateness: lateness)
+            WriteNDJSON(path: scratch.path("alerts.ndjson"))
+        }
+        let report = try await PipelineRunner.prepare(pipeline, logger: store.logger()).run()
+        return (report, store.messages)
+    }
+
+    @Test("a pipeline whose events arrive later than its lateness warns, naming the latest late record and how far behind it was")
+    func warnsAboutLateEvents() async throws {
+        // The sample twice: its second copy is read once event time has reached the sample's end.
+        let sample = try String(contentsOfFile: samplePath, encoding: .utf8)
+        let sampleLines = sample.split(separator: "\n").count
+        let input = scratch.path("replayed.ndjson")
+        try (sample + sample).write(toFile: input, atomically: true, encoding: .utf8)
+        let (report, messages) = try await run(input, lateness: .seconds(5))
+        #expect(report.lateEvents > 0)
+        let warnings = Self.warnings(messages)
+        try #require(!warnings.isEmpty, "\(messages)")
+        #expect(try warnings.map(Self.count).reduce(0, +) == report.lateEvents, "every late event counted once: \(warnings)")
+        #expect(!warnings[0].contains("since the last warning"), "\(warnings[0])")
+        for warning in warnings {
+            let line = try #require(warning.firstRange(of: "the latest, \(input):").map { warning[$0.upperBound...].prefix { $0.isNumber } })
+            #expect((Int(line) ?? 0) > sampleLines, "a line of the second copy: \(warning)")
+            #expect(warning.contains("behind the newest event time of its shard"), "\(warning)")
+            #expect(warning.contains("the allowed lateness is 5.0 s"), "\(warning)")
+        }
+        // A run rather than a minute: the first late event's warning at once, the rest at the end.
+        #expect(warnings.count <= 2, "\(warnings)")
+    }
+
+    @Test("input out of order within the lateness gives no warning")
+    func quietWithinTheLateness() async throws {
+        // The sample arrives up to 2 s out of order.
+        let (report, messages) = try await run(samplePath, lateness: .seconds(5))
+        #expect(report.lateEvents == 0)
+        #expect(Self.warnings(messages).isEmpty, "\(messages)")
+    }
+
+    @Test("warnings come at most once per interval, each counting the late events since the one before")
+    func rateLimited() throws {
+        let store = LogStore()
+        var warnings = LateEventWarnings(allowedLateness: .milliseconds(1500), logger: store.logger(), interval: 10)
+        func late(_ line: Int, behind: Int64) -> LateEvent {
+            LateEvent(origin: .line(source: "events.ndjson", number: line), behindNewest: behind)
+        }
+        warnings.note(3, latest: late(7, behind: 2_260_000_000), now: 100)
+        warnings.note(2, latest: late(9, behind: 4_000_000_000), now: 105)
+        warnings.note(0, latest: nil, now: 106)
+        warnings.note(1, latest: late(12, behind: 61_040_000_000), now: 112)
+        warnings.flush(now: 113)
+        warnings.note(4, latest: late(20, behind: 100_000_000), now: 114)
+        warnings.flush(now: 115)
+        let logged = Self.warnings(store.messages)
+        try #require(logged.count == 3, "\(logged)")
+        #expect(logged[0].hasPrefix("3 event(s) arrived too late for the sequence rules, which skipped them"), "\(logged[0])")
+        #expect(logged[0].contains("the latest, events.ndjson:7, was 2.3 s behind"), "\(logged[0])")
+        #expect(logged[0].contains("the allowed lateness is 1.5 s"), "\(logged[0])")
+        #expect(logged[1].hasPrefix("3 event(s) arrived too late for the sequence rules since the last warning"), "\(logged[1])")
+        #expect(logged[1].contains("the latest, events.ndjson:12, was 61.0 s behind"), "\(logged[1])")
+        #expect(logged[2].hasPrefix("4 event(s)"), "\(logged[2])")
+        #expect(logged[2].contains("events.ndjson:20, was 0.1 s behind"), "\(logged[2])")
+    }
+}
