@@ -57,10 +57,14 @@ public struct LateEvent: Sendable, Equatable {
     /// How far its event time was behind the newest event time its evaluator had seen, in
     /// nanoseconds: the lateness that would have ordered it.
     public let behindNewest: Int64
+    /// Its value of the evaluator's ``RuleEvaluator/lateEventKeyField`` (the partition key, such as
+    /// the host), when it has a string there.
+    public let key: String?
 
-    public init(origin: RecordOrigin, behindNewest: Int64) {
+    public init(origin: RecordOrigin, behindNewest: Int64, key: String? = nil) {
         self.origin = origin
         self.behindNewest = behindNewest
+        self.key = key
     }
 }
 
@@ -118,6 +122,9 @@ public struct RuleEvaluator {
     public static let defaultMaximumBufferedBytes = 256 << 20
     /// Running counters.
     public private(set) var statistics = EvaluatorStatistics()
+    /// The field whose value describes a late event in ``EvaluatorStatistics/latestLateEvent``
+    /// (the pipeline's partition key), when it is in the rule set's catalog.
+    public var lateEventKeyField: FieldID?
 
     /// How long sequence state without a `maxspan` is assumed to matter, for ``settledEventTime``.
     public let unboundedStateRetention: Int64
@@ -307,7 +314,8 @@ public struct RuleEvaluator {
             case .irrelevant: break
             case .late(let behindNewest):
                 statistics.lateEvents += 1
-                statistics.latestLateEvent = LateEvent(origin: event.origin, behindNewest: behindNewest)
+                statistics.latestLateEvent = LateEvent(origin: event.origin, behindNewest: behindNewest,
+                                                       key: lateEventKeyField.flatMap(event.string))
             case .untimed: statistics.untimedEvents += 1
             }
         }

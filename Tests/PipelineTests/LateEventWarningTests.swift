@@ -47,8 +47,13 @@ struct LateEventWarningTests {
         #expect(try warnings.map(Self.count).reduce(0, +) == report.lateEvents, "every late event counted once: \(warnings)")
         #expect(!warnings[0].contains("since the last warning"), "\(warnings[0])")
         for warning in warnings {
-            let line = try #require(warning.firstRange(of: "the latest, \(input):").map { warning[$0.upperBound...].prefix { $0.isNumber } })
-            #expect((Int(line) ?? 0) > sampleLines, "a line of the second copy: \(warning)")
+            let latest = try #require(warning.firstRange(of: "the latest, \(input):").map { warning[$0.upperBound...] })
+            let line = try #require(Int(latest.prefix { $0.isNumber }), "\(warning)")
+            #expect(line > sampleLines, "a line of the second copy: \(warning)")
+            // Named by its host too, as the sample's line says.
+            let document = try JSONSerialization.jsonObject(with: Data(sample.split(separator: "\n")[line - sampleLines - 1].utf8))
+            let host = try #require(((document as? [String: Any])?["host"] as? [String: Any])?["id"] as? String)
+            #expect(latest.contains("(host.id \(host)), was"), "\(warning)")
             #expect(warning.contains("behind the newest event time of its shard"), "\(warning)")
             #expect(warning.contains("the allowed lateness is 5.0 s"), "\(warning)")
         }
@@ -67,9 +72,10 @@ struct LateEventWarningTests {
     @Test("warnings come at most once per interval, each counting the late events since the one before")
     func rateLimited() throws {
         let store = LogStore()
-        var warnings = LateEventWarnings(allowedLateness: .milliseconds(1500), logger: store.logger(), interval: 10)
+        var warnings = LateEventWarnings(allowedLateness: .milliseconds(1500), keyName: "host.id", logger: store.logger(),
+                                         interval: 10)
         func late(_ line: Int, behind: Int64) -> LateEvent {
-            LateEvent(origin: .line(source: "events.ndjson", number: line), behindNewest: behind)
+            LateEvent(origin: .line(source: "events.ndjson", number: line), behindNewest: behind, key: line == 12 ? nil : "h-\(line)")
         }
         warnings.note(3, latest: late(7, behind: 2_260_000_000), now: 100)
         warnings.note(2, latest: late(9, behind: 4_000_000_000), now: 105)
@@ -81,11 +87,11 @@ struct LateEventWarningTests {
         let logged = Self.warnings(store.messages)
         try #require(logged.count == 3, "\(logged)")
         #expect(logged[0].hasPrefix("3 event(s) arrived too late for the sequence rules, which skipped them"), "\(logged[0])")
-        #expect(logged[0].contains("the latest, events.ndjson:7, was 2.3 s behind"), "\(logged[0])")
+        #expect(logged[0].contains("the latest, events.ndjson:7 (host.id h-7), was 2.3 s behind"), "\(logged[0])")
         #expect(logged[0].contains("the allowed lateness is 1.5 s"), "\(logged[0])")
         #expect(logged[1].hasPrefix("3 event(s) arrived too late for the sequence rules since the last warning"), "\(logged[1])")
         #expect(logged[1].contains("the latest, events.ndjson:12, was 61.0 s behind"), "\(logged[1])")
         #expect(logged[2].hasPrefix("4 event(s)"), "\(logged[2])")
-        #expect(logged[2].contains("events.ndjson:20, was 0.1 s behind"), "\(logged[2])")
+        #expect(logged[2].contains("events.ndjson:20 (host.id h-20), was 0.1 s behind"), "\(logged[2])")
     }
 }

@@ -12,6 +12,8 @@ import Logging
 struct LateEventWarnings {
     /// The pipeline's allowed lateness, quoted in the warning.
     let allowedLateness: Duration
+    /// The name of the field ``LateEvent/key`` is a value of (the partition key).
+    let keyName: String
     /// The least time between two warnings, in nanoseconds.
     let interval: UInt64
     private let logger: Logger
@@ -24,8 +26,9 @@ struct LateEventWarnings {
     /// A minute between warnings.
     static let defaultInterval: UInt64 = 60_000_000_000
 
-    init(allowedLateness: Duration, logger: Logger, interval: UInt64 = defaultInterval) {
+    init(allowedLateness: Duration, keyName: String, logger: Logger, interval: UInt64 = defaultInterval) {
         self.allowedLateness = allowedLateness
+        self.keyName = keyName
         self.logger = logger
         self.interval = interval
     }
@@ -49,7 +52,8 @@ struct LateEventWarnings {
         let since = lastWarningAt == nil ? "" : " since the last warning"
         var latestOne = ""
         if let latest {
-            latestOne = ": the latest, \(latest.origin), was \(Self.seconds(latest.behindNewest)) behind the newest event time of its shard"
+            let key = latest.key.map { " (\(keyName) \($0))" } ?? ""
+            latestOne = ": the latest, \(latest.origin)\(key), was \(Self.seconds(latest.behindNewest)) behind the newest event time of its shard"
         }
         logger.warning("""
             \(pending) event(s) arrived too late for the sequence rules\(since), which skipped them \

@@ -164,7 +164,7 @@ public final class PipelineRunner: Sendable {
         var output = OutputStage(enrichers: enrichers, sink: sink, deadLetterSink: deadLetterSink, source: source,
                                  shardCount: shardCount, metrics: metrics, showProgress: showProgress,
                                  lateEventWarnings: LateEventWarnings(allowedLateness: pipeline.detection.allowedLateness,
-                                                                      logger: logger),
+                                                                      keyName: pipeline.partitioning.key, logger: logger),
                                  shardQueueDepth: { workerQueues.reduce(0) { $0 + $1.depth } })
         do {
             try output.run(results: results)
