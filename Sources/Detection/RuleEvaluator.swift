@@ -12,9 +12,11 @@ public struct EvaluatorStatistics: Sendable {
     /// the allowed lateness); single-event rules still saw them.
     public var lateEvents = 0
     /// The most recent of ``lateEvents``, to say where late events come from.
-    public var latestLateEvent: LateEvent?
+    public var latestLateEvent: SkippedEvent?
     /// Events without a usable timestamp, which sequence rules cannot order.
     public var untimedEvents = 0
+    /// The most recent of ``untimedEvents``.
+    public var latestUntimedEvent: SkippedEvent?
     /// Alerts raised, per rule id.
     public var alertsByRule: [String: Int] = [:]
     /// Partial sequences alive now, over all sequence rules.
@@ -50,21 +52,22 @@ public struct EvaluatorStatistics: Sendable {
     public init() {}
 }
 
-/// An event that reached a sequence rule after its time had been released (see ``RuleEvaluator``).
-public struct LateEvent: Sendable, Equatable {
+/// An event that sequence rules skipped: late (its time already released, see ``RuleEvaluator``) or
+/// without a usable event time. Enough to find it and see why.
+public struct SkippedEvent: Sendable, Equatable {
     /// Where the event was read from.
     public let origin: RecordOrigin
-    /// How far its event time was behind the newest event time its evaluator had seen, in
-    /// nanoseconds: the lateness that would have ordered it.
-    public let behindNewest: Int64
-    /// Its value of the evaluator's ``RuleEvaluator/lateEventKeyField`` (the partition key, such as
-    /// the host), when it has a string there.
+    /// Its value of the evaluator's ``RuleEvaluator/skippedEventKeyField`` (the partition key, such
+    /// as the host), when it has a string there.
     public let key: String?
+    /// For a late event, how far its event time was behind the newest event time its evaluator had
+    /// seen, in nanoseconds: the lateness that would have ordered it.
+    public let behindNewest: Int64?
 
-    public init(origin: RecordOrigin, behindNewest: Int64, key: String? = nil) {
+    public init(origin: RecordOrigin, key: String? = nil, behindNewest: Int64? = nil) {
         self.origin = origin
-        self.behindNewest = behindNewest
         self.key = key
+        self.behindNewest = behindNewest
     }
 }
 
@@ -122,9 +125,10 @@ public struct RuleEvaluator {
     public static let defaultMaximumBufferedBytes = 256 << 20
     /// Running counters.
     public private(set) var statistics = EvaluatorStatistics()
-    /// The field whose value describes a late event in ``EvaluatorStatistics/latestLateEvent``
-    /// (the pipeline's partition key), when it is in the rule set's catalog.
-    public var lateEventKeyField: FieldID?
+    /// The field whose value describes a skipped event in ``EvaluatorStatistics/latestLateEvent``
+    /// and ``EvaluatorStatistics/latestUntimedEvent`` (the pipeline's partition key), when it is in
+    /// the rule set's catalog.
+    public var skippedEventKeyField: FieldID?
 
     /// How long sequence state without a `maxspan` is assumed to matter, for ``settledEventTime``.
     public let unboundedStateRetention: Int64
@@ -314,9 +318,11 @@ public struct RuleEvaluator {
             case .irrelevant: break
             case .late(let behindNewest):
                 statistics.lateEvents += 1
-                statistics.latestLateEvent = LateEvent(origin: event.origin, behindNewest: behindNewest,
-                                                       key: lateEventKeyField.flatMap(event.string))
-            case .untimed: statistics.untimedEvents += 1
+                statistics.latestLateEvent = SkippedEvent(origin: event.origin, key: skippedEventKeyField.flatMap(event.string),
+                                                          behindNewest: behindNewest)
+            case .untimed:
+                statistics.untimedEvents += 1
+                statistics.latestUntimedEvent = SkippedEvent(origin: event.origin, key: skippedEventKeyField.flatMap(event.string))
             }
         }
         if buffered, bufferedBytes > maximumBufferedBytes { releaseEarly(into: &alerts) }

@@ -36,13 +36,16 @@ struct OutputStage {
     private var pendingCommit: SourceCheckpoint?
     private var dirty = false
     private var statistics: [EvaluatorStatistics]
-    private var lateEventWarnings: LateEventWarnings
+    /// Warnings about the events sequence rules skipped: late, and without event time.
+    private var lateEventWarning: SkippedEventWarning
+    private var untimedEventWarning: SkippedEventWarning
 
     init(enrichers: [any AlertEnricher], sink: any AlertSink, deadLetterSink: any DeadLetterSink, source: any RecordSource,
-         shardCount: Int, metrics: PipelineMetrics, showProgress: Bool, lateEventWarnings: LateEventWarnings,
-         shardQueueDepth: @escaping @Sendable () -> Int) {
+         shardCount: Int, metrics: PipelineMetrics, showProgress: Bool, lateEventWarning: SkippedEventWarning,
+         untimedEventWarning: SkippedEventWarning, shardQueueDepth: @escaping @Sendable () -> Int) {
         self.enrichers = enrichers
-        self.lateEventWarnings = lateEventWarnings
+        self.lateEventWarning = lateEventWarning
+        self.untimedEventWarning = untimedEventWarning
         self.metrics = metrics
         self.shardQueueDepth = shardQueueDepth
         self.progress = ProgressLine(enabled: showProgress)
@@ -64,7 +67,9 @@ struct OutputStage {
             progress.update(report, eventTimeLag: eventTimeLag)
         }
         try flushAndCommit()
-        lateEventWarnings.flush(now: DispatchTime.now().uptimeNanoseconds)
+        let now = DispatchTime.now().uptimeNanoseconds
+        lateEventWarning.flush(now: now)
+        untimedEventWarning.flush(now: now)
         progress.finish()
     }
 
@@ -79,8 +84,6 @@ struct OutputStage {
         let old = statistics[shard]
         statistics[shard] = new
         report.lateEvents += new.lateEvents - old.lateEvents
-        lateEventWarnings.note(new.lateEvents - old.lateEvents, latest: new.latestLateEvent,
-                               now: DispatchTime.now().uptimeNanoseconds)
         report.candidateRules += new.candidateRules - old.candidateRules
         report.heldEvents += new.heldEvents - old.heldEvents
         report.parkedEvents += new.parkedEvents - old.parkedEvents
@@ -88,6 +91,9 @@ struct OutputStage {
         report.indexMemoLookups += new.indexMemoLookups - old.indexMemoLookups
         report.indexMemoHits += new.indexMemoHits - old.indexMemoHits
         report.untimedEvents += new.untimedEvents - old.untimedEvents
+        let now = DispatchTime.now().uptimeNanoseconds
+        lateEventWarning.note(new.lateEvents - old.lateEvents, latest: new.latestLateEvent, now: now)
+        untimedEventWarning.note(new.untimedEvents - old.untimedEvents, latest: new.latestUntimedEvent, now: now)
         report.evictions += new.evictions - old.evictions
         report.earlyReleases += new.earlyReleases - old.earlyReleases
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))

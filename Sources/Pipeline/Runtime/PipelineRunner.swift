@@ -163,8 +163,9 @@ public final class PipelineRunner: Sendable {
 
         var output = OutputStage(enrichers: enrichers, sink: sink, deadLetterSink: deadLetterSink, source: source,
                                  shardCount: shardCount, metrics: metrics, showProgress: showProgress,
-                                 lateEventWarnings: LateEventWarnings(allowedLateness: pipeline.detection.allowedLateness,
-                                                                      keyName: pipeline.partitioning.key, logger: logger),
+                                 lateEventWarning: .lateEvents(allowedLateness: pipeline.detection.allowedLateness,
+                                                               keyName: pipeline.partitioning.key, logger: logger),
+                                 untimedEventWarning: .untimedEvents(keyName: pipeline.partitioning.key, logger: logger),
                                  shardQueueDepth: { workerQueues.reduce(0) { $0 + $1.depth } })
         do {
             try output.run(results: results)

@@ -97,7 +97,7 @@ struct ShardWorker: Sendable {
         var reader = EventReader(catalog: ruleSet.catalog, timestampPaths: ruleSet.timestampPaths)
         var evaluator = RuleEvaluator(ruleSet: ruleSet, allowedLateness: allowedLateness.wholeNanoseconds,
                                       maximumBufferedBytes: reorderBufferBytes)
-        evaluator.lateEventKeyField = partitionField
+        evaluator.skippedEventKeyField = partitionField
         let maximumSkew = maximumLaneSkew.wholeNanoseconds
         // Every worker merges every slice's lane times, so all hold the same clock.
         var laneClock = evaluator.makeLaneClock()

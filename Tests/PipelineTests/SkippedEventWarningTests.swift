@@ -6,13 +6,26 @@ import TestLogCapture
 import TestScratch
 import Testing
 
-@Suite("Late event warnings")
-struct LateEventWarningTests {
+@Suite("Skipped event warnings")
+struct SkippedEventWarningTests {
     let scratch = ScratchDirectory()
 
-    /// The warnings among `messages`.
+    /// The warnings about late events among `messages`.
     static func warnings(_ messages: [String]) -> [String] {
         messages.filter { $0.contains("too late for the sequence rules") }
+    }
+
+    /// The host of line `number` (from 1) of `lines`.
+    static func host(ofLine number: Int, in lines: [Substring]) throws -> String {
+        let document = try JSONSerialization.jsonObject(with: Data(lines[number - 1].utf8))
+        return try #require(((document as? [String: Any])?["host"] as? [String: Any])?["id"] as? String)
+    }
+
+    /// The line number and the rest of the text after "the latest, PATH:" in `warning`.
+    static func latest(in warning: String, path: String) throws -> (line: Int, rest: Substring) {
+        let latest = try #require(warning.firstRange(of: "the latest, \(path):").map { warning[$0.upperBound...] }, "\(warning)")
+        let line = try #require(Int(latest.prefix { $0.isNumber }), "\(warning)")
+        return (line, latest.drop { $0.isNumber })
     }
 
     /// The late events a warning counts.
@@ -47,13 +60,11 @@ struct LateEventWarningTests {
         #expect(try warnings.map(Self.count).reduce(0, +) == report.lateEvents, "every late event counted once: \(warnings)")
         #expect(!warnings[0].contains("since the last warning"), "\(warnings[0])")
         for warning in warnings {
-            let latest = try #require(warning.firstRange(of: "the latest, \(input):").map { warning[$0.upperBound...] })
-            let line = try #require(Int(latest.prefix { $0.isNumber }), "\(warning)")
+            let (line, rest) = try Self.latest(in: warning, path: input)
             #expect(line > sampleLines, "a line of the second copy: \(warning)")
             // Named by its host too, as the sample's line says.
-            let document = try JSONSerialization.jsonObject(with: Data(sample.split(separator: "\n")[line - sampleLines - 1].utf8))
-            let host = try #require(((document as? [String: Any])?["host"] as? [String: Any])?["id"] as? String)
-            #expect(latest.contains("(host.id \(host)), was"), "\(warning)")
+            let host = try Self.host(ofLine: line - sampleLines, in: sample.split(separator: "\n"))
+            #expect(rest.hasPrefix(" (host.id \(host)), was "), "\(warning)")
             #expect(warning.contains("behind the newest event time of its shard"), "\(warning)")
             #expect(warning.contains("the allowed lateness is 5.0 s"), "\(warning)")
         }
@@ -72,10 +83,10 @@ struct LateEventWarningTests {
     @Test("warnings come at most once per interval, each counting the late events since the one before")
     func rateLimited() throws {
         let store = LogStore()
-        var warnings = LateEventWarnings(allowedLateness: .milliseconds(1500), keyName: "host.id", logger: store.logger(),
-                                         interval: 10)
-        func late(_ line: Int, behind: Int64) -> LateEvent {
-            LateEvent(origin: .line(source: "events.ndjson", number: line), behindNewest: behind, key: line == 12 ? nil : "h-\(line)")
+        var warnings = SkippedEventWarning.lateEvents(allowedLateness: .milliseconds(1500), keyName: "host.id",
+                                                      logger: store.logger(), interval: 10)
+        func late(_ line: Int, behind: Int64) -> SkippedEvent {
+            SkippedEvent(origin: .line(source: "events.ndjson", number: line), key: line == 12 ? nil : "h-\(line)", behindNewest: behind)
         }
         warnings.note(3, latest: late(7, behind: 2_260_000_000), now: 100)
         warnings.note(2, latest: late(9, behind: 4_000_000_000), now: 105)
@@ -93,5 +104,27 @@ struct LateEventWarningTests {
         #expect(logged[1].contains("the latest, events.ndjson:12, was 61.0 s behind"), "\(logged[1])")
         #expect(logged[2].hasPrefix("4 event(s)"), "\(logged[2])")
         #expect(logged[2].contains("events.ndjson:20 (host.id h-20), was 0.1 s behind"), "\(logged[2])")
+    }
+
+    @Test("events without event time that sequence rules would have seen are named too")
+    func warnsAboutUntimedEvents() async throws {
+        // The sample with @timestamp taken out of the first OpenSSL encryption with a key given
+        // (`-in … -out … -k`), an event of the encryption sequence.
+        var lines = try String(contentsOfFile: samplePath, encoding: .utf8).split(separator: "\n")
+        let index = try #require(lines.firstIndex { $0.contains(#""openssl""#) && $0.contains(#""-out""#) && $0.contains(#""-k""#) })
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
+        document["@timestamp"] = nil
+        lines[index] = Substring(String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self))
+        let input = scratch.path("untimed.ndjson")
+        try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let (report, messages) = try await run(input, lateness: .seconds(5))
+        #expect(report.untimedEvents >= 1)
+        let warnings = messages.filter { $0.contains("had no usable event time for the sequence rules") }
+        try #require(warnings.count == 1, "\(messages)")
+        #expect(warnings[0].hasPrefix("\(report.untimedEvents) event(s) had no usable event time"), "\(warnings[0])")
+        let (line, rest) = try Self.latest(in: warnings[0], path: input)
+        #expect(line == index + 1, "\(warnings[0])")
+        #expect(rest.hasPrefix(" (host.id \(try Self.host(ofLine: line, in: lines)));"), "\(warnings[0])")
+        #expect(warnings[0].contains("`@timestamp`"), "\(warnings[0])")
     }
 }
