@@ -23,6 +23,8 @@ public struct EvaluatorStatistics: Sendable {
     public var liveSequences = 0
     /// Partial sequences evicted by the cap on live sequences.
     public var evictions = 0
+    /// The rule that has evicted the most of them (`nil` before any eviction).
+    public var mostEvictingRule: String?
     /// Events handed to sequence rules before the allowed lateness had passed, because the reorder
     /// buffer reached ``RuleEvaluator/maximumBufferedBytes``; events arriving behind them count as late.
     public var earlyReleases = 0
@@ -395,7 +397,11 @@ public struct RuleEvaluator {
     private mutating func refreshStatistics() {
         statistics.bufferedBytes = bufferedBytes
         statistics.liveSequences = timelines.reduce(0) { $0 + $1.liveSequences }
-        statistics.evictions = timelines.reduce(0) { $0 + $1.evictions }
+        let evictions = timelines.reduce(0) { $0 + $1.evictions }
+        if evictions != statistics.evictions {
+            statistics.mostEvictingRule = timelines.compactMap(\.mostEvicting).max { $0.evictions < $1.evictions }?.rule.rule.name
+            statistics.evictions = evictions
+        }
         statistics.promotedEvents = timelines.reduce(0) { $0 + $1.promotedEvents }
         statistics.heldEventsCompressed = codec?.compressions ?? 0
         statistics.indexMemoLookups = candidates.memoLookups

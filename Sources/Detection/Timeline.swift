@@ -110,6 +110,10 @@ struct Timeline {
 
     var liveSequences: Int { matchers.reduce(0) { $0 + $1.liveSequences } }
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
+    /// The rule whose matcher has evicted the most partial sequences, and how many; `nil` before any.
+    var mostEvicting: (rule: DetectionRule, evictions: Int)? {
+        zip(rules, matchers).map { ($0, $1.evictions) }.filter { $0.1 > 0 }.max { $0.1 < $1.1 }
+    }
 
     /// Takes `event` into the reorder buffer when some stage of one of the rules matches it.
     /// `candidates` are the rules the index offers (positions among all indexed rules, this

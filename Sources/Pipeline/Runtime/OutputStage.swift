@@ -36,16 +36,13 @@ struct OutputStage {
     private var pendingCommit: SourceCheckpoint?
     private var dirty = false
     private var statistics: [EvaluatorStatistics]
-    /// Warnings about the events sequence rules skipped: late, and without event time.
-    private var lateEventWarning: SkippedEventWarning
-    private var untimedEventWarning: SkippedEventWarning
+    private var warnings: DetectionWarnings
 
     init(enrichers: [any AlertEnricher], sink: any AlertSink, deadLetterSink: any DeadLetterSink, source: any RecordSource,
-         shardCount: Int, metrics: PipelineMetrics, showProgress: Bool, lateEventWarning: SkippedEventWarning,
-         untimedEventWarning: SkippedEventWarning, shardQueueDepth: @escaping @Sendable () -> Int) {
+         shardCount: Int, metrics: PipelineMetrics, showProgress: Bool, warnings: DetectionWarnings,
+         shardQueueDepth: @escaping @Sendable () -> Int) {
         self.enrichers = enrichers
-        self.lateEventWarning = lateEventWarning
-        self.untimedEventWarning = untimedEventWarning
+        self.warnings = warnings
         self.metrics = metrics
         self.shardQueueDepth = shardQueueDepth
         self.progress = ProgressLine(enabled: showProgress)
@@ -67,9 +64,7 @@ struct OutputStage {
             progress.update(report, eventTimeLag: eventTimeLag)
         }
         try flushAndCommit()
-        let now = DispatchTime.now().uptimeNanoseconds
-        lateEventWarning.flush(now: now)
-        untimedEventWarning.flush(now: now)
+        warnings.flush(now: DispatchTime.now().uptimeNanoseconds)
         progress.finish()
     }
 
@@ -91,9 +86,7 @@ struct OutputStage {
         report.indexMemoLookups += new.indexMemoLookups - old.indexMemoLookups
         report.indexMemoHits += new.indexMemoHits - old.indexMemoHits
         report.untimedEvents += new.untimedEvents - old.untimedEvents
-        let now = DispatchTime.now().uptimeNanoseconds
-        lateEventWarning.note(new.lateEvents - old.lateEvents, latest: new.latestLateEvent, now: now)
-        untimedEventWarning.note(new.untimedEvents - old.untimedEvents, latest: new.latestUntimedEvent, now: now)
+        warnings.note(new, since: old, now: DispatchTime.now().uptimeNanoseconds)
         report.evictions += new.evictions - old.evictions
         report.earlyReleases += new.earlyReleases - old.earlyReleases
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))

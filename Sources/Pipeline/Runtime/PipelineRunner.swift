@@ -163,9 +163,7 @@ public final class PipelineRunner: Sendable {
 
         var output = OutputStage(enrichers: enrichers, sink: sink, deadLetterSink: deadLetterSink, source: source,
                                  shardCount: shardCount, metrics: metrics, showProgress: showProgress,
-                                 lateEventWarning: .lateEvents(allowedLateness: pipeline.detection.allowedLateness,
-                                                               keyName: pipeline.partitioning.key, logger: logger),
-                                 untimedEventWarning: .untimedEvents(keyName: pipeline.partitioning.key, logger: logger),
+                                 warnings: DetectionWarnings(pipeline, logger: logger),
                                  shardQueueDepth: { workerQueues.reduce(0) { $0 + $1.depth } })
         do {
             try output.run(results: results)

@@ -6,8 +6,8 @@ import TestLogCapture
 import TestScratch
 import Testing
 
-@Suite("Skipped event warnings")
-struct SkippedEventWarningTests {
+@Suite("Detection warnings")
+struct DetectionWarningTests {
     let scratch = ScratchDirectory()
 
     /// The warnings about late events among `messages`.
@@ -34,12 +34,13 @@ struct SkippedEventWarningTests {
     }
 
     /// Runs the founding rules on `input`.
-    func run(_ input: String, lateness: Duration) async throws -> (report: RunReport, messages: [String]) {
+    func run(_ input: String, lateness: Duration,
+             reorderBufferBytes: Int = DetectionSettings.defaultReorderBufferBytes) async throws -> (report: RunReport, messages: [String]) {
         let store = LogStore()
-        let pipeline = Pipeline("late") {
+        let pipeline = Pipeline("warnings") {
             ReadNDJSON(path: input)
             PartitionBy("host.id", shards: .count(2))
-            Detect(rules: rulesPath, allowedLateness: lateness)
+            Detect(rules: rulesPath, allowedLateness: lateness, reorderBufferBytes: reorderBufferBytes)
             WriteNDJSON(path: scratch.path("alerts.ndjson"))
         }
         let report = try await PipelineRunner.prepare(pipeline, logger: store.logger()).run()
@@ -77,14 +78,15 @@ struct SkippedEventWarningTests {
         // The sample arrives up to 2 s out of order.
         let (report, messages) = try await run(samplePath, lateness: .seconds(5))
         #expect(report.lateEvents == 0)
-        #expect(Self.warnings(messages).isEmpty, "\(messages)")
+        let phrases = ["too late", "no usable event time", "evicted", "released early"]
+        #expect(messages.filter { message in phrases.contains { message.contains($0) } }.isEmpty, "\(messages)")
     }
 
     @Test("warnings come at most once per interval, each counting the late events since the one before")
     func rateLimited() throws {
         let store = LogStore()
-        var warnings = SkippedEventWarning.lateEvents(allowedLateness: .milliseconds(1500), keyName: "host.id",
-                                                      logger: store.logger(), interval: 10)
+        var warnings = RateLimitedWarning.lateEvents(allowedLateness: .milliseconds(1500), keyName: "host.id",
+                                                     logger: store.logger(), interval: 10)
         func late(_ line: Int, behind: Int64) -> SkippedEvent {
             SkippedEvent(origin: .line(source: "events.ndjson", number: line), key: line == 12 ? nil : "h-\(line)", behindNewest: behind)
         }
@@ -126,5 +128,38 @@ struct SkippedEventWarningTests {
         #expect(line == index + 1, "\(warnings[0])")
         #expect(rest.hasPrefix(" (host.id \(try Self.host(ofLine: line, in: lines)));"), "\(warnings[0])")
         #expect(warnings[0].contains("`@timestamp`"), "\(warnings[0])")
+    }
+
+    @Test("a reorder buffer too small for the lateness is warned about, with its bound")
+    func warnsAboutEarlyReleases() async throws {
+        // An hour of lateness, but room for only a few events per shard.
+        let (report, messages) = try await run(samplePath, lateness: .seconds(3600), reorderBufferBytes: 12 * 1024)
+        #expect(report.earlyReleases > 0)
+        let warnings = messages.filter { $0.contains("sequence event(s) released early") }
+        try #require(!warnings.isEmpty, "\(messages)")
+        #expect(try warnings.map(Self.count).reduce(0, +) == report.earlyReleases, "\(warnings)")
+        #expect(warnings[0].contains("a shard's reorder buffer reached its 12 KiB"), "\(warnings[0])")
+        #expect(warnings[0].contains("--reorder-buffer-mb"), "\(warnings[0])")
+    }
+
+    @Test("evictions are warned about with the rule that has evicted the most")
+    func evictionWarning() throws {
+        let store = LogStore()
+        var warnings = RateLimitedWarning.evictions(logger: store.logger(), interval: 10)
+        warnings.note(2, latest: "Rule A", now: 0)
+        warnings.note(5, latest: "Rule B", now: 3)
+        warnings.flush(now: 4)
+        let logged = store.messages
+        try #require(logged.count == 2, "\(logged)")
+        #expect(logged[0].hasPrefix("2 partial sequence(s) evicted (the most so far by 'Rule A'): a rule had more live partial sequences"),
+                "\(logged[0])")
+        #expect(logged[1].hasPrefix("5 partial sequence(s) evicted since the last warning (the most so far by 'Rule B')"), "\(logged[1])")
+    }
+
+    @Test("byte counts are given in the unit they are whole in")
+    func byteCounts() {
+        #expect(bytesText(256 << 20) == "256 MiB")
+        #expect(bytesText(12 * 1024) == "12 KiB")
+        #expect(bytesText(1_500_000) == "1500000 bytes")
     }
 }
