@@ -51,6 +51,11 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Past it, the oldest are released early (counted in the summary and in tripline_sequence_early_releases_total) and events arriving behind them count as late."))
     var reorderBufferMb: Int?
 
+    @Option(help: ArgumentHelp(
+        "The most partial sequences each sequence rule keeps per shard (default: the pipeline's, 100000).",
+        discussion: "Past it, the oldest is evicted with any alert it would have completed (counted in tripline_sequence_evictions_total and warned about, naming the rule)."))
+    var maxPartialSequences: Int?
+
     @Option(help: "Write records that cannot be read to this NDJSON file (with origin and reason) instead of stderr.")
     var deadLetters: String?
 
@@ -85,6 +90,7 @@ struct RunCommand: AsyncParsableCommand {
         if let lateness, lateness < 0 { throw ValidationError("--lateness cannot be negative") }
         if let maxPartitionSkew, maxPartitionSkew < 0 { throw ValidationError("--max-partition-skew cannot be negative") }
         if let reorderBufferMb, reorderBufferMb < 1 { throw ValidationError("--reorder-buffer-mb must be at least 1") }
+        if let maxPartialSequences, maxPartialSequences < 1 { throw ValidationError("--max-partial-sequences must be at least 1") }
         if let metricsPort, !(0 ... 65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0–65535") }
         if input != nil, topic != nil { throw ValidationError("--input and --topic both name the source; give one") }
         if output != nil, alertsTopic != nil { throw ValidationError("--output and --alerts-topic both name the sink; give one") }
@@ -107,6 +113,7 @@ struct RunCommand: AsyncParsableCommand {
         if let lateness { selected.detection.allowedLateness = .milliseconds(Int64(lateness * 1000)) }
         if let maxPartitionSkew { selected.detection.maximumLaneSkew = .milliseconds(Int64(maxPartitionSkew * 1000)) }
         if let reorderBufferMb { selected.detection.reorderBufferBytes = reorderBufferMb << 20 }
+        if let maxPartialSequences { selected.detection.maximumPartialSequences = maxPartialSequences }
         if let deadLetters { selected.deadLetters = .file(path: deadLetters) }
         selected.clientProperties.merge(kafka.clientProperties) { $1 }
         if let group { selected.clientProperties["group.id"] = group }

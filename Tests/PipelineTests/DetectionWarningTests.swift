@@ -145,13 +145,13 @@ struct DetectionWarningTests {
     @Test("evictions are warned about with the rule that has evicted the most")
     func evictionWarning() throws {
         let store = LogStore()
-        var warnings = RateLimitedWarning.evictions(logger: store.logger(), interval: 10)
+        var warnings = RateLimitedWarning.evictions(maximumPartialSequences: 500, logger: store.logger(), interval: 10)
         warnings.note(2, latest: "Rule A", now: 0)
         warnings.note(5, latest: "Rule B", now: 3)
         warnings.flush(now: 4)
         let logged = store.messages
         try #require(logged.count == 2, "\(logged)")
-        #expect(logged[0].hasPrefix("2 partial sequence(s) evicted (the most so far by 'Rule A'): a rule had more live partial sequences"),
+        #expect(logged[0].hasPrefix("2 partial sequence(s) evicted (the most so far by 'Rule A'): a rule had more than 500 live partial sequences"),
                 "\(logged[0])")
         #expect(logged[1].hasPrefix("5 partial sequence(s) evicted since the last warning (the most so far by 'Rule B')"), "\(logged[1])")
     }

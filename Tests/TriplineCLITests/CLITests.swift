@@ -118,12 +118,27 @@ struct CLITests {
     func optionValidation() throws {
         for (arguments, option) in [(["--shards", "0"], "--shards"), (["--lateness", "-1"], "--lateness"),
                                     (["--max-partition-skew", "-5"], "--max-partition-skew"),
-                                    (["--reorder-buffer-mb", "0"], "--reorder-buffer-mb")] {
+                                    (["--reorder-buffer-mb", "0"], "--reorder-buffer-mb"),
+                                    (["--max-partial-sequences", "0"], "--max-partial-sequences")] {
             let result = try tripline(["run", "--input", "Config/sample-events.ndjson", "--output", "-"] + arguments)
             #expect(result.status != 0)
             #expect(result.stderr.contains(option), "\(result.stderr)")
             #expect(result.stdout.isEmpty, "nothing runs")
         }
+    }
+
+    @Test("--max-partial-sequences caps each rule's partial sequences; evictions are warned about, naming the rule")
+    func partialSequenceCap() throws {
+        let capped = try tripline(["run", "--input", "Config/sample-events.ndjson", "--output", "-", "--max-partial-sequences", "1"])
+        #expect(capped.status == 0, "\(capped.stderr)")
+        #expect(capped.stderr.contains("partial sequence(s) evicted"), "\(capped.stderr)")
+        #expect(capped.stderr.contains("(the most so far by 'Suspicious Data Encryption via OpenSSL Utility')"), "\(capped.stderr)")
+        #expect(capped.stderr.contains("more than 1 live partial sequences in a shard"), "\(capped.stderr)")
+        // The sample's encryption bursts need more than one partial sequence at a time: capped, they are lost.
+        #expect(!capped.stdout.contains("Suspicious Data Encryption via OpenSSL Utility"), "no sequence alert")
+        let uncapped = try tripline(["run", "--input", "Config/sample-events.ndjson", "--output", "-"])
+        #expect(uncapped.stdout.contains("Suspicious Data Encryption via OpenSSL Utility"))
+        #expect(!uncapped.stderr.contains("evicted"), "\(uncapped.stderr)")
     }
 
     @Test("pipelines lists the declared pipelines; an unknown one is refused")

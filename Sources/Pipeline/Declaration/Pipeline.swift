@@ -1,5 +1,6 @@
 import Detection
 import ECS
+import EQL
 
 /// A detection pipeline declared in Swift: source → normalizer → partitioner → sharded rule
 /// evaluators → enrichers → sink, with a dead-letter destination for bad records.
@@ -97,6 +98,8 @@ public struct DetectionSettings: Sendable {
     public static let defaultMaximumLaneSkew: Duration = .seconds(600)
     /// The default ``reorderBufferBytes``.
     public static let defaultReorderBufferBytes = RuleEvaluator.defaultMaximumBufferedBytes
+    /// The default ``maximumPartialSequences``.
+    public static let defaultMaximumPartialSequences = CompileOptions().maxLivePartialSequences
 
     /// A rule file, or a directory searched recursively for `*.toml`.
     public var rulesPath: String
@@ -110,15 +113,23 @@ public struct DetectionSettings: Sendable {
     /// lateness to pass); past it the oldest are released early, so memory stays bounded whatever the
     /// event rate. Events arriving behind them then count as late.
     public var reorderBufferBytes: Int
+    /// The most partial sequences each sequence rule keeps per shard (a sample rule: join keys); past
+    /// it the oldest is evicted, with any alert it would have completed (counted, and warned about).
+    public var maximumPartialSequences: Int
 
     /// Creates detection settings.
     public init(rulesPath: String = "Rules", allowedLateness: Duration = defaultAllowedLateness,
-                maximumLaneSkew: Duration = defaultMaximumLaneSkew, reorderBufferBytes: Int = defaultReorderBufferBytes) {
+                maximumLaneSkew: Duration = defaultMaximumLaneSkew, reorderBufferBytes: Int = defaultReorderBufferBytes,
+                maximumPartialSequences: Int = defaultMaximumPartialSequences) {
         self.rulesPath = rulesPath
         self.allowedLateness = allowedLateness
         self.maximumLaneSkew = maximumLaneSkew
         self.reorderBufferBytes = reorderBufferBytes
+        self.maximumPartialSequences = maximumPartialSequences
     }
+
+    /// How rules are compiled under these settings.
+    var compileOptions: CompileOptions { CompileOptions(maxLivePartialSequences: maximumPartialSequences) }
 }
 
 /// A stage that adds context to alerts before they are written (asset owners, user details, …).

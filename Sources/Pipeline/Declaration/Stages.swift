@@ -38,13 +38,15 @@ public struct PartitionBy: PipelineStage {
 public struct Detect: PipelineStage {
     let settings: DetectionSettings
     /// Runs the rules under `rules`; sequences tolerate `allowedLateness` of out-of-order arrival,
-    /// wait up to `maximumLaneSkew` of event time for a Kafka partition behind the others, and hold at
-    /// most `reorderBufferBytes` per shard while they wait (see ``DetectionSettings``).
+    /// wait up to `maximumLaneSkew` of event time for a Kafka partition behind the others, hold at
+    /// most `reorderBufferBytes` per shard while they wait, and keep at most `maximumPartialSequences`
+    /// per rule and shard (see ``DetectionSettings``).
     public init(rules: String = "Rules", allowedLateness: Duration = DetectionSettings.defaultAllowedLateness,
                 maximumLaneSkew: Duration = DetectionSettings.defaultMaximumLaneSkew,
-                reorderBufferBytes: Int = DetectionSettings.defaultReorderBufferBytes) {
+                reorderBufferBytes: Int = DetectionSettings.defaultReorderBufferBytes,
+                maximumPartialSequences: Int = DetectionSettings.defaultMaximumPartialSequences) {
         settings = DetectionSettings(rulesPath: rules, allowedLateness: allowedLateness, maximumLaneSkew: maximumLaneSkew,
-                                     reorderBufferBytes: reorderBufferBytes)
+                                     reorderBufferBytes: reorderBufferBytes, maximumPartialSequences: maximumPartialSequences)
     }
     public func configure(_ pipeline: inout Pipeline) { pipeline.detection = settings }
 }

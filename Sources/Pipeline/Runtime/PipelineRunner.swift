@@ -61,7 +61,8 @@ public final class PipelineRunner: Sendable {
                                logger: Logger = Logger(label: "tripline.pipeline")) throws -> PipelineRunner {
         let enrichers = try pipeline.enrichers.map { try $0.make(StageContext(clientProperties: pipeline.clientProperties)) }
         let ruleSet = try RuleSet.load(from: pipeline.detection.rulesPath,
-                                       extraFields: requiredFields(of: pipeline, enrichers: enrichers))
+                                       extraFields: requiredFields(of: pipeline, enrichers: enrichers),
+                                       options: pipeline.detection.compileOptions)
         guard ruleSet.failures.isEmpty else { throw PipelineError.rulesFailed(ruleSet.failures) }
         guard !ruleSet.rules.isEmpty else { throw PipelineError.noRules(path: pipeline.detection.rulesPath) }
         let runner = PipelineRunner(pipeline: pipeline, ruleSet: ruleSet, enrichers: enrichers, metrics: metrics,

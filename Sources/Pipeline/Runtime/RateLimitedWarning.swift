@@ -106,14 +106,16 @@ extension RateLimitedWarning where Latest == SkippedEvent {
 }
 
 extension RateLimitedWarning where Latest == String {
-    /// Partial sequences evicted by the cap on live ones; the latest is the rule that has evicted the most.
-    static func evictions(logger: Logger, interval: UInt64 = defaultInterval) -> Self {
+    /// Partial sequences evicted by the cap on live ones, `maximumPartialSequences`; the latest is
+    /// the rule that has evicted the most.
+    static func evictions(maximumPartialSequences: Int, logger: Logger, interval: UInt64 = defaultInterval) -> Self {
         Self(logger: logger, interval: interval) { count, sinceLast, rule in
             let most = rule.map { " (the most so far by '\($0)')" } ?? ""
             return """
                 \(count) partial sequence(s) evicted\(sinceLast ? " since the last warning" : "")\(most): a rule had \
-                more live partial sequences in a shard than its cap, and the oldest went, with the alerts they might \
-                have completed. A first stage that matches too broadly, or join keys that never repeat, does this
+                more than \(maximumPartialSequences) live partial sequences in a shard, and the oldest went, with the \
+                alerts they might have completed. A first stage that matches too broadly, or join keys that never \
+                repeat, does this; --max-partial-sequences (Detect(maximumPartialSequences:)) raises the cap
                 """
         }
     }
@@ -146,7 +148,8 @@ struct DetectionWarnings {
         lateEvents = .lateEvents(allowedLateness: pipeline.detection.allowedLateness, keyName: key, logger: logger,
                                  interval: interval)
         untimedEvents = .untimedEvents(keyName: key, logger: logger, interval: interval)
-        evictions = .evictions(logger: logger, interval: interval)
+        evictions = .evictions(maximumPartialSequences: pipeline.detection.maximumPartialSequences, logger: logger,
+                               interval: interval)
         earlyReleases = .earlyReleases(reorderBufferBytes: pipeline.detection.reorderBufferBytes, logger: logger,
                                        interval: interval)
     }
