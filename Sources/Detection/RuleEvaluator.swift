@@ -131,6 +131,11 @@ public struct RuleEvaluator {
     /// and ``EvaluatorStatistics/latestUntimedEvent`` (the pipeline's partition key), when it is in
     /// the rule set's catalog.
     public var skippedEventKeyField: FieldID?
+    /// The latest late event (and how far behind the newest it was) and untimed event since the
+    /// statistics were last refreshed: turned into ``SkippedEvent``s then, once per batch, so that a
+    /// stream of late events costs a reference each, not a string.
+    private var latestLate: (event: Event, behindNewest: Int64)?
+    private var latestUntimed: Event?
 
     /// How long sequence state without a `maxspan` is assumed to matter, for ``settledEventTime``.
     public let unboundedStateRetention: Int64
@@ -320,11 +325,10 @@ public struct RuleEvaluator {
             case .irrelevant: break
             case .late(let behindNewest):
                 statistics.lateEvents += 1
-                statistics.latestLateEvent = SkippedEvent(origin: event.origin, key: skippedEventKeyField.flatMap(event.string),
-                                                          behindNewest: behindNewest)
+                latestLate = (event, behindNewest)
             case .untimed:
                 statistics.untimedEvents += 1
-                statistics.latestUntimedEvent = SkippedEvent(origin: event.origin, key: skippedEventKeyField.flatMap(event.string))
+                latestUntimed = event
             }
         }
         if buffered, bufferedBytes > maximumBufferedBytes { releaseEarly(into: &alerts) }
@@ -395,6 +399,14 @@ public struct RuleEvaluator {
     }
 
     private mutating func refreshStatistics() {
+        if let (event, behindNewest) = latestLate {
+            statistics.latestLateEvent = skipped(event, behindNewest: behindNewest)
+            latestLate = nil
+        }
+        if let event = latestUntimed {
+            statistics.latestUntimedEvent = skipped(event)
+            latestUntimed = nil
+        }
         statistics.bufferedBytes = bufferedBytes
         statistics.liveSequences = timelines.reduce(0) { $0 + $1.liveSequences }
         let evictions = timelines.reduce(0) { $0 + $1.evictions }
@@ -406,6 +418,10 @@ public struct RuleEvaluator {
         statistics.heldEventsCompressed = codec?.compressions ?? 0
         statistics.indexMemoLookups = candidates.memoLookups
         statistics.indexMemoHits = candidates.memoHits
+    }
+
+    private func skipped(_ event: Event, behindNewest: Int64? = nil) -> SkippedEvent {
+        SkippedEvent(origin: event.origin, key: skippedEventKeyField.flatMap(event.string), behindNewest: behindNewest)
     }
 }
 

@@ -86,7 +86,6 @@ struct OutputStage {
         report.indexMemoLookups += new.indexMemoLookups - old.indexMemoLookups
         report.indexMemoHits += new.indexMemoHits - old.indexMemoHits
         report.untimedEvents += new.untimedEvents - old.untimedEvents
-        warnings.note(new, since: old, now: DispatchTime.now().uptimeNanoseconds)
         report.evictions += new.evictions - old.evictions
         report.earlyReleases += new.earlyReleases - old.earlyReleases
         metrics.lateEvents.increment(by: Int64(new.lateEvents - old.lateEvents))
@@ -101,6 +100,7 @@ struct OutputStage {
         metrics.earlyReleases.increment(by: Int64(new.earlyReleases - old.earlyReleases))
         metrics.liveSequences.record(statistics.reduce(0) { $0 + $1.liveSequences })
         metrics.reorderBufferBytes.record(statistics.reduce(0) { $0 + $1.bufferedBytes })
+        warnings.note(new, since: old, now: DispatchTime.now().uptimeNanoseconds)
     }
 
     private mutating func accept(_ result: WorkerResult) throws {
