@@ -7,9 +7,10 @@
 //  - the DOM parse alone, and the parse followed by an `at_pointer` look-up of each pointer: every
 //    document validated whole, as Tripline's reader does;
 //  - On-Demand `iterate_many` (the figure DESIGN.md quotes), stepping over the documents, and
-//    taking the pointers' fields in one pass over each document's keys. On-Demand validates UTF-8 and the brackets' nesting of all
-//    the bytes, but the grammar only of what it visits: a malformed value it steps over is not
-//    reported, which DESIGN.md rules out for Tripline ("never misread").
+//    taking the pointers' fields in one pass over each document's keys. On-Demand validates UTF-8
+//    and the brackets' nesting of all the bytes, but the grammar only of what it visits: a
+//    malformed value it steps over is not reported, which DESIGN.md rules out for Tripline
+//    ("never misread").
 #include <simdjson.h>
 
 #include <algorithm>
