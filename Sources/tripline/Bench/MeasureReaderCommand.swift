@@ -64,14 +64,13 @@ struct MeasureReaderCommand: ParsableCommand {
             }
             roundNanoseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start))
         }
-        roundNanoseconds.sort()
         let count = Double(records.count)
         let measurement = ReaderMeasurement(
             ruleSet: measured.ruleSet, documents: records.count,
             averageBytes: Double(records.reduce(0) { $0 + $1.bytes.count }) / count,
             paths: catalog.paths, valuesPerDocument: Double(values) / count,
-            bestNanosecondsPerDocument: roundNanoseconds[0] / count,
-            medianNanosecondsPerDocument: roundNanoseconds[roundNanoseconds.count / 2] / count)
+            bestNanosecondsPerDocument: roundNanoseconds.min()! / count,
+            medianNanosecondsPerDocument: roundNanoseconds.median / count)
         print(String(decoding: try JSONEncoder().encode(measurement), as: UTF8.self))
     }
 
