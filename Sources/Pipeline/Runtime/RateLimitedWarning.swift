@@ -11,14 +11,17 @@ import Logging
 /// partial sequences pile up, or a reorder buffer too small for the event rate. Counters and the
 /// summary at the end say how many; a long-running pipeline has no end, so this says it in the log,
 /// with the record, host or rule to look at and the setting that governs it.
+///
+/// A warning reads "COUNT SUBJECT[ since the last warning]DETAILS", the details said of the latest
+/// occurrence: "3 event(s) arrived too late for the sequence rules, which skipped them …".
 struct RateLimitedWarning<Latest> {
-    /// The warning for `count` occurrences (`sinceLast`: not the first warning), the latest `latest`.
-    typealias Message = (_ count: Int, _ sinceLast: Bool, _ latest: Latest?) -> String
-
+    /// What happened, after the count: "event(s) arrived too late for the sequence rules".
+    let subject: String
     /// The least time between two warnings, in nanoseconds.
     let interval: UInt64
     private let logger: Logger
-    private let message: Message
+    /// The rest of the warning, given the latest occurrence.
+    private let details: (Latest?) -> String
     /// Occurrences not warned about yet, and the most recent of them.
     private var pending = 0
     private var latest: Latest?
@@ -28,10 +31,11 @@ struct RateLimitedWarning<Latest> {
     /// A minute between warnings.
     static var defaultInterval: UInt64 { 60_000_000_000 }
 
-    init(logger: Logger, interval: UInt64 = defaultInterval, message: @escaping Message) {
+    init(subject: String, logger: Logger, interval: UInt64 = defaultInterval, details: @escaping (Latest?) -> String) {
+        self.subject = subject
         self.logger = logger
         self.interval = interval
-        self.message = message
+        self.details = details
     }
 
     /// Notes `count` more occurrences, the most recent `latest`, and warns when the last warning is
@@ -50,7 +54,8 @@ struct RateLimitedWarning<Latest> {
     }
 
     private mutating func warn(at now: UInt64) {
-        logger.warning("\(message(pending, lastWarningAt != nil, latest))")
+        let since = lastWarningAt == nil ? "" : " since the last warning"
+        logger.warning("\(pending) \(subject)\(since)\(details(latest))")
         pending = 0
         latest = nil
         lastWarningAt = now
@@ -74,34 +79,36 @@ extension RateLimitedWarning where Latest == SkippedEvent {
     /// is the field ``SkippedEvent/key`` is a value of (the partition key).
     static func lateEvents(allowedLateness: Duration, keyName: String, logger: Logger,
                            interval: UInt64 = defaultInterval) -> Self {
-        Self(logger: logger, interval: interval) { count, sinceLast, latest in
-            """
-            \(count) event(s) arrived too late for the sequence rules\(sinceLast ? " since the last warning" : ""), \
-            which skipped them (single-event rules did not)\(describe(latest, keyName: keyName)); the allowed \
-            lateness is \(secondsText(allowedLateness.wholeNanoseconds)). A host whose clock lags the others of its \
-            shard, or a source replaying out of order, does this: correct the clock, or raise --lateness \
-            (Detect(allowedLateness:))
-            """
-        }
+        skipped("event(s) arrived too late for the sequence rules", keyName: keyName, logger: logger, interval: interval,
+                advice: """
+                    the allowed lateness is \(secondsText(allowedLateness.wholeNanoseconds)). A host whose clock lags the \
+                    others of its shard, or a source replaying out of order, does this: correct the clock, or raise \
+                    --lateness (Detect(allowedLateness:))
+                    """)
     }
 
     /// Events without a usable event time, which the sequence rules skipped.
     static func untimedEvents(keyName: String, logger: Logger, interval: UInt64 = defaultInterval) -> Self {
-        Self(logger: logger, interval: interval) { count, sinceLast, latest in
-            """
-            \(count) event(s) had no usable event time for the sequence rules\(sinceLast ? " since the last warning" : ""), \
-            which skipped them (single-event rules did not)\(describe(latest, keyName: keyName)); sequence rules \
-            order events by `@timestamp` (or their rule's `timestamp_override`), an ISO 8601 date or epoch milliseconds
-            """
-        }
+        skipped("event(s) had no usable event time for the sequence rules", keyName: keyName, logger: logger,
+                interval: interval, advice: """
+                    sequence rules order events by `@timestamp` (or their rule's `timestamp_override`), an ISO 8601 \
+                    date or epoch milliseconds
+                    """)
     }
 
-    /// ": the latest, FILE:LINE (host.id H), was 6.0 s behind the newest event time of its shard".
-    private static func describe(_ latest: SkippedEvent?, keyName: String) -> String {
-        guard let latest else { return "" }
-        let key = latest.key.map { " (\(keyName) \($0))" } ?? ""
-        let behind = latest.behindNewest.map { ", was \(secondsText($0)) behind the newest event time of its shard" } ?? ""
-        return ": the latest, \(latest.origin)\(key)\(behind)"
+    /// Events the sequence rules skipped, with `subject`: the details name the latest ("the latest,
+    /// FILE:LINE (host.id H), was 6.0 s behind the newest event time of its shard"), then `advice`.
+    private static func skipped(_ subject: String, keyName: String, logger: Logger, interval: UInt64,
+                                advice: String) -> Self {
+        Self(subject: subject, logger: logger, interval: interval) { latest in
+            var latestOne = ""
+            if let latest {
+                let key = latest.key.map { " (\(keyName) \($0))" } ?? ""
+                let behind = latest.behindNewest.map { ", was \(secondsText($0)) behind the newest event time of its shard" } ?? ""
+                latestOne = ": the latest, \(latest.origin)\(key)\(behind)"
+            }
+            return ", which skipped them (single-event rules did not)\(latestOne); \(advice)"
+        }
     }
 }
 
@@ -109,13 +116,13 @@ extension RateLimitedWarning where Latest == String {
     /// Partial sequences evicted by the cap on live ones, `maximumPartialSequences`; the latest is
     /// the rule that has evicted the most.
     static func evictions(maximumPartialSequences: Int, logger: Logger, interval: UInt64 = defaultInterval) -> Self {
-        Self(logger: logger, interval: interval) { count, sinceLast, rule in
+        Self(subject: "partial sequence(s) evicted", logger: logger, interval: interval) { rule in
             let most = rule.map { " (the most so far by '\($0)')" } ?? ""
             return """
-                \(count) partial sequence(s) evicted\(sinceLast ? " since the last warning" : "")\(most): a rule had \
-                more than \(maximumPartialSequences) live partial sequences in a shard, and the oldest went, with the \
-                alerts they might have completed. A first stage that matches too broadly, or join keys that never \
-                repeat, does this; --max-partial-sequences (Detect(maximumPartialSequences:)) raises the cap
+                \(most): a rule had more than \(maximumPartialSequences) live partial sequences in a shard, and the \
+                oldest went, with the alerts they might have completed. A first stage that matches too broadly, or \
+                join keys that never repeat, does this; --max-partial-sequences (Detect(maximumPartialSequences:)) \
+                raises the cap
                 """
         }
     }
@@ -124,11 +131,10 @@ extension RateLimitedWarning where Latest == String {
 extension RateLimitedWarning where Latest == Never {
     /// Sequence events released before the lateness had passed because a reorder buffer was full.
     static func earlyReleases(reorderBufferBytes: Int, logger: Logger, interval: UInt64 = defaultInterval) -> Self {
-        Self(logger: logger, interval: interval) { count, sinceLast, _ in
+        Self(subject: "sequence event(s) released early", logger: logger, interval: interval) { _ in
             """
-            \(count) sequence event(s) released early\(sinceLast ? " since the last warning" : ""): a shard's reorder \
-            buffer reached its \(bytesText(reorderBufferBytes)), so events arriving behind them count as late. Raise \
-            --reorder-buffer-mb (Detect(reorderBufferBytes:)), or add shards
+            : a shard's reorder buffer reached its \(bytesText(reorderBufferBytes)), so events arriving behind them \
+            count as late. Raise --reorder-buffer-mb (Detect(reorderBufferBytes:)), or add shards
             """
         }
     }
