@@ -112,7 +112,9 @@ struct Timeline {
     var evictions: Int { matchers.reduce(0) { $0 + $1.evictions } }
     /// The rule whose matcher has evicted the most partial sequences, and how many; `nil` before any.
     var mostEvicting: (rule: DetectionRule, evictions: Int)? {
-        zip(rules, matchers).map { ($0, $1.evictions) }.filter { $0.1 > 0 }.max { $0.1 < $1.1 }
+        guard let most = matchers.indices.max(by: { matchers[$0].evictions < matchers[$1].evictions }),
+              matchers[most].evictions > 0 else { return nil }
+        return (rules[most], matchers[most].evictions)
     }
 
     /// Takes `event` into the reorder buffer when some stage of one of the rules matches it.
